@@ -1,0 +1,3 @@
+from safepip.cli import main
+
+raise SystemExit(main())

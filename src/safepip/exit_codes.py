@@ -1,0 +1,29 @@
+"""Every exit code safepip itself chooses, in one place.
+
+Anything not listed here is pip's own exit code, passed through unchanged. The numbers avoid the ones
+pip uses (0-4, 23) so a script can tell safepip's refusals from pip's failures.
+"""
+
+from __future__ import annotations
+
+from enum import IntEnum
+
+
+class ExitCode(IntEnum):
+    OK = 0
+    #: `safepip diagnose` found no hash mismatch in the text it read.
+    NOTHING_FOUND = 1
+    #: safepip's own command line or input was wrong (a missing file for `diagnose`, say).
+    USAGE = 2
+    #: The requirements pin hashes that are not the file the index publishes: no retry can help.
+    STALE_PIN = 20
+    #: Fresh downloads keep returning the same bytes, which match neither the pin nor the index's hash.
+    TAMPERING_SUSPECTED = 21
+    #: Every remedy was tried and pip still saw mismatching bytes (they differed each time).
+    NOT_RECOVERED = 22
+    #: The target environment cannot be used (no such interpreter, no pip in it).
+    TARGET_UNUSABLE = 24
+    #: A bug in safepip: the message says what, `--safepip-debug` shows the traceback.
+    INTERNAL_ERROR = 70
+    #: Ctrl-C (SIGINT), by the shell convention 128 + 2.
+    INTERRUPTED = 130

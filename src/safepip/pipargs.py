@@ -1,0 +1,242 @@
+"""Read a pip command line the way pip's own parser does, without changing it.
+
+safepip needs a few facts from the arguments (which command, whether ``--no-cache-dir`` or
+``--log`` is given, the cache directory, ``--python``), and it must add options without moving
+anything else. pip parses with optparse: general options come before the command name, long
+options may be abbreviated to any unambiguous prefix, and ``--opt=value`` equals ``--opt value``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+# pip's general options (cmdoptions.general_group, pip 20.3 to 26) that take a value; needed to find
+# the command name after them. Flags are any other option.
+GENERAL_WITH_VALUE = frozenset(
+    {
+        "--python",
+        "--log",
+        "--log-file",
+        "--local-log",
+        "--keyring-provider",
+        "--proxy",
+        "--retries",
+        "--timeout",
+        "--exists-action",
+        "--trusted-host",
+        "--cert",
+        "--client-cert",
+        "--cache-dir",
+        "--use-feature",
+        "--use-deprecated",
+        "--resume-retries",
+    }
+)
+GENERAL_FLAGS = frozenset(
+    {
+        "--help",
+        "--debug",
+        "--isolated",
+        "--require-virtualenv",
+        "--require-venv",
+        "--verbose",
+        "--version",
+        "--quiet",
+        "--no-input",
+        "--no-cache-dir",
+        "--disable-pip-version-check",
+        "--no-color",
+        "--no-python-version-warning",
+    }
+)
+SHORT_WITH_VALUE = frozenset()  # pip has no short general option that takes a value
+LOG_OPTIONS = ("--log", "--log-file", "--local-log")
+
+#: The commands that download and check hashes, so the ones safepip watches.
+RECOVERABLE_COMMANDS = frozenset({"install", "download", "wheel"})
+
+# Options of install/download/wheel that take a value, to tell their values from requirements.
+COMMAND_WITH_VALUE = frozenset(
+    {
+        "--requirement",
+        "--constraint",
+        "--editable",
+        "--index-url",
+        "--extra-index-url",
+        "--find-links",
+        "--target",
+        "--prefix",
+        "--root",
+        "--platform",
+        "--python-version",
+        "--implementation",
+        "--abi",
+        "--dest",
+        "--wheel-dir",
+        "--src",
+        "--upgrade-strategy",
+        "--no-binary",
+        "--only-binary",
+        "--progress-bar",
+        "--report",
+        "--global-option",
+        "--build-option",
+        "--install-option",
+        "--config-settings",
+        "--group",
+        "--exists-action",
+        "--retries",
+        "--timeout",
+        "--proxy",
+        "--trusted-host",
+        "--cert",
+        "--client-cert",
+        "--cache-dir",
+        "--log",
+        "--log-file",
+        "--local-log",
+        "--python",
+        "--use-feature",
+        "--use-deprecated",
+        "--keyring-provider",
+        "--resume-retries",
+    }
+)
+SHORT_COMMAND_WITH_VALUE = frozenset({"-r", "-c", "-e", "-i", "-f", "-t", "-d", "-w", "-b", "-C"})
+_SHORT_ALIASES = {
+    "-r": "--requirement",
+    "-c": "--constraint",
+    "-e": "--editable",
+    "-i": "--index-url",
+    "-f": "--find-links",
+    "-t": "--target",
+    "-d": "--dest",
+    "-w": "--wheel-dir",
+}
+
+
+def _resolve_long(option: str, known: frozenset[str]) -> str | None:
+    """The full option an optparse-style prefix stands for, or None if unknown or ambiguous."""
+    if option in known:
+        return option
+    matches = [k for k in known if k.startswith(option)]
+    return matches[0] if len(matches) == 1 else None
+
+
+@dataclass
+class PipCommandLine:
+    """The facts safepip reads from a pip command line; `args` is the line itself, untouched."""
+
+    args: list[str]
+    command: str | None = None
+    command_index: int | None = None
+    options: dict[str, list[str]] = field(default_factory=dict)
+    flags: set[str] = field(default_factory=set)
+
+    @property
+    def recoverable(self) -> bool:
+        return self.command in RECOVERABLE_COMMANDS and "--help" not in self.flags
+
+    def value(self, option: str) -> str | None:
+        values = self.options.get(option)
+        return values[-1] if values else None
+
+    def values(self, option: str) -> list[str]:
+        return list(self.options.get(option, []))
+
+    @property
+    def no_cache_dir(self) -> bool:
+        return "--no-cache-dir" in self.flags
+
+    @property
+    def log_file(self) -> str | None:
+        for option in LOG_OPTIONS:
+            if option in self.options:
+                return self.options[option][-1]
+        return None
+
+    def with_option(self, *extra: str) -> list[str]:
+        """The same command line with `extra` inserted right after the command name.
+
+        Placing it there, not at the end, keeps it out of anything after a ``--`` and away from
+        the argument list of options like ``--config-settings``.
+        """
+        if self.command_index is None:
+            return [*self.args, *extra]
+        cut = self.command_index + 1
+        return [*self.args[:cut], *extra, *self.args[cut:]]
+
+    def without_python_option(self) -> list[str]:
+        """The command line minus pip's ``--python X``: safepip runs X's own pip instead."""
+        out: list[str] = []
+        skip = False
+        for i, arg in enumerate(self.args):
+            if skip:
+                skip = False
+                continue
+            if self.command_index is not None and i >= self.command_index:
+                out.append(arg)
+                continue
+            name = arg.split("=", 1)[0]
+            if arg.startswith("--") and _resolve_long(name, GENERAL_WITH_VALUE | GENERAL_FLAGS) == "--python":
+                skip = "=" not in arg
+                continue
+            out.append(arg)
+        return out
+
+
+def parse(args: Sequence[str]) -> PipCommandLine:
+    line = PipCommandLine(args=list(args))
+    i = 0
+    in_command = False
+    known_long = GENERAL_WITH_VALUE | GENERAL_FLAGS
+    while i < len(args):
+        arg = args[i]
+        if arg == "--":
+            break
+        if arg.startswith("--"):
+            name, has_value, inline = arg.partition("=")
+            resolved = _resolve_long(name, known_long)
+            if resolved is None and in_command:
+                resolved = _resolve_long(name, COMMAND_WITH_VALUE) or name
+            takes_value = resolved in GENERAL_WITH_VALUE or (in_command and resolved in COMMAND_WITH_VALUE)
+            if resolved is None:
+                resolved = name
+            if takes_value:
+                if has_value:
+                    value = inline
+                elif i + 1 < len(args):
+                    value = args[i + 1]
+                    i += 1
+                else:
+                    value = ""
+                line.options.setdefault(resolved, []).append(value)
+            else:
+                line.flags.add(resolved)
+        elif arg.startswith("-") and len(arg) > 1:
+            short = arg[:2]
+            if in_command and short in SHORT_COMMAND_WITH_VALUE:
+                if len(arg) > 2:
+                    value = arg[2:]
+                elif i + 1 < len(args):
+                    value = args[i + 1]
+                    i += 1
+                else:
+                    value = ""
+                line.options.setdefault(_SHORT_ALIASES.get(short, short), []).append(value)
+            else:
+                for letter in arg[1:]:
+                    line.flags.add(
+                        {
+                            "h": "--help",
+                            "v": "--verbose",
+                            "q": "--quiet",
+                            "V": "--version",
+                            "U": "--upgrade",
+                        }.get(letter, "-" + letter)
+                    )
+        elif not in_command:
+            line.command, line.command_index, in_command = arg, i, True
+        i += 1
+    return line

@@ -1,0 +1,287 @@
+"""Run an install/download/wheel command, and climb the recovery ladder if pip reports a mismatch.
+
+The loop itself is tenacity's: each attempt runs one rung and returns what the planner decided;
+tenacity retries while that is another rung, waits (backoff only before plain retries), calls the
+per-rung hook that tells the user what happens next, and stops after a bounded number of pip runs.
+The side effects live in the rung functions below; the decisions live in planner.py.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from tenacity import RetryCallState, Retrying, retry_if_result, stop_after_attempt
+
+from safepip import eviction, freshvenv, pipcache, report
+from safepip.detector import Mismatch, detect
+from safepip.exit_codes import ExitCode
+from safepip.logtext import read_lines
+from safepip.messages import say
+from safepip.pipargs import PipCommandLine
+from safepip.planner import Attempt, Context, Outcome, Rung, Verdict, next_step
+from safepip.runner import capture, child_env, run
+from safepip.settings import Settings
+from safepip.target import Target
+
+#: pip runs at most: the first, two in the target environment, one in a fresh virtualenv, and one
+#: spare for a plain retry when the user passed --no-cache-dir already.
+MAX_PIP_RUNS = 5
+_LOG_VARIABLES = ("PIP_LOG", "PIP_LOG_FILE", "PIP_LOCAL_LOG")
+_UNSET = object()
+
+
+@dataclass
+class _State:
+    pending: Rung = Rung.PIP
+    cache_dir: object = _UNSET
+    cache_usable: bool = True
+    context: Context | None = None
+    venv: Path | None = None
+    venv_kept: bool = False
+    notes: list[str] = field(default_factory=list)
+
+
+class Recovery:
+    def __init__(
+        self, target: Target, line: PipCommandLine, env: Mapping[str, str], settings: Settings
+    ) -> None:
+        self.target = target
+        self.line = line
+        self.env = dict(env)
+        self.settings = settings
+        self.pip = [str(target.python), "-m", "pip"]
+        self.history: list[Attempt] = []
+        self.state = _State()
+        self.scratch = Path(tempfile.mkdtemp(prefix="safepip-"))
+
+    # -- the loop ---------------------------------------------------------------------------------
+
+    def run(self) -> int:
+        started = time.monotonic()
+        try:
+            result = self._climb()
+        finally:
+            shutil.rmtree(self.scratch, ignore_errors=True)
+        report.verdict(result, self.history, time.monotonic() - started, self.state.notes)
+        return int(result.exit_code)
+
+    def _climb(self) -> Verdict:
+        retrying = Retrying(
+            stop=stop_after_attempt(MAX_PIP_RUNS),
+            retry=retry_if_result(lambda step: isinstance(step, Rung)),
+            wait=self._wait,
+            before_sleep=self._announce,
+            retry_error_callback=self._out_of_attempts,
+        )
+        result = retrying(self._attempt)
+        assert isinstance(result, Verdict)
+        return result
+
+    def _attempt(self) -> Rung | Verdict:
+        rung = self.state.pending
+        attempt = {
+            Rung.PIP: self._first,
+            Rung.EVICT: self._evict_and_retry,
+            Rung.RETRY: self._evict_and_retry,
+            Rung.NO_CACHE: self._no_cache,
+            Rung.FRESH_VENV: self._fresh_venv,
+        }[rung]()
+        self.history.append(attempt)
+        step = next_step(self.history, self._context() if attempt.mismatches else Context())
+        if isinstance(step, Rung):
+            self.state.pending = step
+        return step
+
+    def _wait(self, state: RetryCallState) -> float:
+        if self.state.pending is not Rung.RETRY:
+            return 0.0
+        retries = sum(1 for a in self.history if a.rung is Rung.RETRY)
+        return self.settings.backoff * (2**retries)
+
+    def _announce(self, state: RetryCallState) -> None:
+        wait = state.next_action.sleep if state.next_action else 0.0
+        report.rung_line(self.history, self.state.pending, wait)
+
+    def _out_of_attempts(self, state: RetryCallState) -> Verdict:
+        last = self.history[-1]
+        return Verdict(Outcome.NOT_RECOVERED, ExitCode.NOT_RECOVERED, tuple(last.mismatches))
+
+    # -- the rungs --------------------------------------------------------------------------------
+
+    def _first(self) -> Attempt:
+        return self._run_pip(Rung.PIP, self.pip, self.line.args, cache_bypassed=self.line.no_cache_dir)
+
+    def _evict_and_retry(self) -> Attempt:
+        previous = self.history[-1].mismatches
+        rung = Rung.RETRY
+        cache_dir = self._cache_dir()
+        if cache_dir is not None and self.state.cache_usable:
+            try:
+                moved = eviction.evict(cache_dir, previous)
+            except eviction.EvictionError as exc:
+                # The cache cannot be changed: bypass it instead of retrying into the same bytes.
+                self.state.cache_usable = False
+                say(f"{exc}; retrying with --no-cache-dir instead.")
+                return self._no_cache()
+            if moved.count:
+                rung = Rung.EVICT
+                say(f"moved {moved.count} file(s) out of pip's cache into {moved.quarantine}")
+        return self._run_pip(rung, self.pip, self.line.args, cache_bypassed=True)
+
+    def _no_cache(self) -> Attempt:
+        args = self.line.args if self.line.no_cache_dir else self.line.with_option("--no-cache-dir")
+        return self._run_pip(Rung.NO_CACHE, self.pip, args, cache_bypassed=True)
+
+    def _fresh_venv(self) -> Attempt:
+        label = Path(self.line.value("--requirement") or "requirements").stem
+        try:
+            location = freshvenv.choose_location(self.settings.venv_path, label)
+            say(f"creating a fresh virtualenv at {location} (pip from virtualenv's bundle)")
+            python = freshvenv.create(self.target.python, location)
+        except freshvenv.FreshVenvError as exc:
+            say(str(exc))
+            return Attempt(
+                Rung.FRESH_VENV,
+                int(ExitCode.NOT_RECOVERED),
+                0.0,
+                list(self.history[-1].mismatches),
+                cache_bypassed=True,
+                in_fresh_venv=True,
+            )
+        self.state.venv = location
+        args = self.line.args if self.line.no_cache_dir else self.line.with_option("--no-cache-dir")
+        attempt = self._run_pip(Rung.FRESH_VENV, [str(python), "-m", "pip"], args, cache_bypassed=True)
+        attempt.in_fresh_venv = True
+        installs_into_venv = (
+            self.line.command == "install"
+            and not any(self.line.value(o) for o in ("--target", "--prefix", "--root"))
+            and "--user" not in self.line.flags
+        )
+        if attempt.exit_code == 0 and installs_into_venv:
+            self.state.venv_kept = True
+            self.state.notes.append(
+                f"installed into the fresh virtualenv {location}, not into {self.target.python}. "
+                f"Activate it with: {freshvenv.activate_hint(location)}"
+            )
+        else:
+            # Either it failed, or it only served as a clean pip (download/wheel/--target):
+            # nothing in it is worth keeping.
+            freshvenv.remove(location)
+            self.state.venv = None
+        return attempt
+
+    # -- helpers ----------------------------------------------------------------------------------
+
+    def _run_pip(self, rung: Rung, pip: list[str], args: list[str], *, cache_bypassed: bool) -> Attempt:
+        log_path, offset, extra = self._log_for(len(self.history))
+        line_args = list(args)
+        if extra:
+            cut = self.line.command_index
+            line_args = [*args[: cut + 1], *extra, *args[cut + 1 :]] if cut is not None else [*args, *extra]
+        argv = [*pip, *line_args]
+        try:
+            result = run(argv, self.env, log_path=log_path)
+        except OSError as exc:
+            raise TargetUnusable(f"cannot run {pip[0]}: {exc}") from exc
+        mismatches = self._read_mismatches(log_path, offset)
+        if result.exit_code != 0 and not log_path.exists():
+            self._check_pip_present(pip)
+        return Attempt(
+            rung=rung,
+            exit_code=result.exit_code,
+            duration=result.duration,
+            mismatches=mismatches,
+            cache_bypassed=cache_bypassed,
+            interrupted=result.interrupted_by is not None,
+            argv=argv,
+        )
+
+    def _log_for(self, number: int) -> tuple[Path, int, list[str]]:
+        """The log file pip writes this attempt to, where to start reading, and options to add."""
+        given = self.line.log_file or next((self.env[v] for v in _LOG_VARIABLES if self.env.get(v)), None)
+        if given:
+            # The user keeps their own log: read what this run appends, add nothing.
+            path = Path(given)
+            try:
+                offset = path.stat().st_size
+            except OSError:
+                offset = 0
+            return path, offset, []
+        path = self.scratch / f"pip-{number + 1}.log"
+        return path, 0, ["--log", str(path)]
+
+    @staticmethod
+    def _read_mismatches(path: Path, offset: int) -> list[Mismatch]:
+        try:
+            with open(path, encoding="utf-8", errors="replace", newline="") as handle:
+                handle.seek(offset)
+                return detect(read_lines(handle))
+        except OSError:
+            return []
+
+    def _check_pip_present(self, pip: list[str]) -> None:
+        probe = capture([pip[0], "-c", "import pip"], child_env(self.env))
+        if probe.returncode != 0:
+            raise TargetUnusable(f"{pip[0]} has no pip to run (python -m pip failed before pip started)")
+
+    def _cache_dir(self) -> Path | None:
+        if self.state.cache_dir is _UNSET:
+            found = pipcache.locate(self.pip, self.line, self.env)
+            self.state.cache_dir = found
+            if found is None or not found.is_dir() or not os.access(found, os.W_OK):
+                self.state.cache_usable = False
+        cache_dir = self.state.cache_dir
+        return cache_dir if isinstance(cache_dir, Path) else None
+
+    def _context(self) -> Context:
+        if self.state.context is None:
+            self._cache_dir()
+            self.state.context = Context(
+                venv_allowed=self.settings.venv_rung,
+                user_no_cache=self.line.no_cache_dir,
+                cache_usable=self.state.cache_usable,
+                venv_could_differ=self._venv_could_differ(),
+            )
+        elif self.state.context.cache_usable != self.state.cache_usable:
+            from dataclasses import replace
+
+            self.state.context = replace(self.state.context, cache_usable=self.state.cache_usable)
+        return self.state.context
+
+    def _venv_could_differ(self) -> bool:
+        """Whether a fresh environment would fetch differently from the target one.
+
+        It does when the target carries its own pip configuration file (site config, which can
+        point pip at another index) or a pip older than 24.2, whose hash comparison has bugs.
+        """
+        from packaging.version import InvalidVersion, Version
+
+        probe = capture(
+            [
+                str(self.target.python),
+                "-c",
+                "import sys; print(sys.prefix); import pip; print(pip.__version__)",
+            ],
+            child_env(self.env),
+        )
+        lines = probe.stdout.splitlines()
+        if probe.returncode != 0 or len(lines) < 2:
+            return False
+        prefix = Path(lines[0].strip())
+        if any((prefix / name).is_file() for name in ("pip.conf", "pip.ini")):
+            self.state.notes.append(f"the target environment has its own pip configuration in {prefix}")
+            return True
+        try:
+            return Version(lines[1].strip()) < Version("24.2")
+        except InvalidVersion:
+            return False
+
+
+class TargetUnusable(Exception):
+    pass
