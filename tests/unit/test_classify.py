@@ -1,0 +1,63 @@
+"""Classification decides what recovery may do; each branch is checked on a minimal record."""
+
+from __future__ import annotations
+
+import pytest
+
+from safepip.classify import RETRYABLE, Cause, classify, explain
+from safepip.detector import EMPTY_SHA256, Mismatch
+
+PIN = "a" * 64
+GOT = "b" * 64
+
+
+def record(**overrides) -> Mismatch:
+    fields = dict(
+        name="six",
+        version="1.16.0",
+        url=f"https://files.example.org/six-1.16.0-py3-none-any.whl#sha256={PIN}",
+        expected=(PIN,),
+        got=GOT,
+        algorithm="sha256",
+        from_cache=False,
+        published_hash=PIN,
+        published_algorithm="sha256",
+    )
+    fields.update(overrides)
+    return Mismatch(**fields)
+
+
+@pytest.mark.parametrize(
+    ("overrides", "cause"),
+    [
+        ({"from_cache": True}, Cause.CACHE),
+        ({}, Cause.TRANSIT),
+        ({"from_cache": None}, Cause.TRANSIT),
+        # pip got exactly what the index publishes, and that is not pinned: a stale pin.
+        ({"expected": ("c" * 64,), "published_hash": GOT}, Cause.STALE_PIN),
+        ({"expected": ("c" * 64,), "published_hash": GOT, "from_cache": True}, Cause.STALE_PIN),
+        ({"got": PIN.upper()}, Cause.PIP_CASE_BUG),
+        ({"expected": (GOT.upper(),)}, Cause.PIP_CASE_BUG),
+        ({"url": "file:///tmp/six-1.16.0-py3-none-any.whl"}, Cause.LOCAL_FILE),
+        ({"url": None, "published_hash": None, "published_algorithm": None, "from_cache": None}, Cause.UNKNOWN),
+        ({"published_hash": None, "published_algorithm": None, "from_cache": True}, Cause.CACHE),
+        ({"published_hash": None, "published_algorithm": None, "got": EMPTY_SHA256}, Cause.TRANSIT),
+        # An md5 fragment cannot be compared with sha256 digests.
+        ({"published_hash": "d" * 32, "published_algorithm": "md5", "from_cache": None}, Cause.UNKNOWN),
+    ],
+)
+def test_classify(overrides, cause):
+    assert classify(record(**overrides)) is cause
+
+
+def test_only_byte_damage_is_retryable():
+    assert Cause.STALE_PIN not in RETRYABLE
+    assert Cause.PIP_CASE_BUG not in RETRYABLE
+    assert {Cause.CACHE, Cause.TRANSIT} <= RETRYABLE
+
+
+@pytest.mark.parametrize("cause", list(Cause))
+def test_every_cause_has_a_plain_explanation_and_next_step(cause):
+    likely, step = explain(record(), cause)
+    assert likely.strip() and step.strip()
+    assert "--trusted-host" not in step and "--no-require-hashes" not in step
