@@ -39,7 +39,10 @@ def record(**overrides) -> Mismatch:
         ({"got": PIN.upper()}, Cause.PIP_CASE_BUG),
         ({"expected": (GOT.upper(),)}, Cause.PIP_CASE_BUG),
         ({"url": "file:///tmp/six-1.16.0-py3-none-any.whl"}, Cause.LOCAL_FILE),
-        ({"url": None, "published_hash": None, "published_algorithm": None, "from_cache": None}, Cause.UNKNOWN),
+        (
+            {"url": None, "published_hash": None, "published_algorithm": None, "from_cache": None},
+            Cause.UNKNOWN,
+        ),
         ({"published_hash": None, "published_algorithm": None, "from_cache": True}, Cause.CACHE),
         ({"published_hash": None, "published_algorithm": None, "got": EMPTY_SHA256}, Cause.TRANSIT),
         # An md5 fragment cannot be compared with sha256 digests.

@@ -139,7 +139,9 @@ lease update the hashes. Otherwise, examine the package contents carefully; some
              Got        a14d0fdef1a2bbc476c328084e07af58696f9cce1c354a9e2956e4469ca5afa3       
 """  # noqa: W291
     record = only(text)
-    assert record.url.endswith("x86_64.whl#sha256=321761d55fb7cb256b771ee4ed78e69486a7336be9143b90c52be59d7657f50f")
+    assert record.url.endswith(
+        "x86_64.whl#sha256=321761d55fb7cb256b771ee4ed78e69486a7336be9143b90c52be59d7657f50f"
+    )
     assert "\n" not in record.url and " " not in record.url
     assert record.version == "3.1"
     assert record.requirements_line == 3
@@ -187,7 +189,7 @@ ERROR: {HEAD}
     cryptography from https://pkgs.example.org/***/cryptography-42.0.7-cp39-abi3-win32.whl#sha256={upper} (from -r r.txt (line 4)):
         Expected sha256 {upper}
              Got        {GOOD}
-"""  # noqa: E501
+"""
     record = only(text)
     assert record.expected == (upper,) and record.got == GOOD
     assert (record.name, record.version) == ("cryptography", "42.0.7")
@@ -235,7 +237,7 @@ LOOKALIKES = {
     "hash missing": """\
 ERROR: Hashes are required in --require-hashes mode, but they are missing from some requirements. Here is a list of those requirements along with the hashes their downloaded archives actually had. Add lines like these to your requirements files to prevent tampering.
     alembic==1.17.1 --hash=sha256:cbc2386e60f89608bb63f30d2d6cc66c7aaed1fe105bd862828600e5ad167023
-""",  # noqa: E501
+""",
     "unpinned": """\
 ERROR: In --require-hashes mode, all requirements must have their versions pinned with ==. These do not:
     six from https://files.example.org/six-1.16.0-py2.py3-none-any.whl

@@ -28,7 +28,10 @@ def test_json_from_a_file(tmp_path):
     data = json.loads(out.getvalue())
     (item,) = data["mismatches"]
     assert {k: item[k] for k in ("name", "version", "expected", "got")} == {
-        "name": "six", "version": "1.16.0", "expected": [PIN], "got": GOT,
+        "name": "six",
+        "version": "1.16.0",
+        "expected": [PIN],
+        "got": GOT,
     }
     assert item["url"].endswith(f"#sha256={PIN}")
     assert item["cause"] == "corrupted-cache-entry" and item["from_cache"] is True

@@ -55,7 +55,14 @@ def test_with_option_inserts_after_the_command_and_keeps_everything_else():
     args = ["-v", "install", "--require-hashes", "-r", "req.txt", "--", "weird"]
     line = parse(args)
     assert line.with_option("--no-cache-dir") == [
-        "-v", "install", "--no-cache-dir", "--require-hashes", "-r", "req.txt", "--", "weird"
+        "-v",
+        "install",
+        "--no-cache-dir",
+        "--require-hashes",
+        "-r",
+        "req.txt",
+        "--",
+        "weird",
     ]
     assert line.args == args  # untouched
 

@@ -38,8 +38,17 @@ def write_v1(cache: Path, url: str, body: bytes) -> CacheEntry:
     key = cache_key(url)
     record = cache.joinpath("http", *key[:5], key)
     record.parent.mkdir(parents=True)
-    data = {"response": {"body": body, "headers": {"etag": "x"}, "status": 200, "version": 11,
-                         "reason": "OK", "decode_content": False}, "vary": {}}
+    data = {
+        "response": {
+            "body": body,
+            "headers": {"etag": "x"},
+            "status": 200,
+            "version": 11,
+            "reason": "OK",
+            "decode_content": False,
+        },
+        "vary": {},
+    }
     record.write_bytes(b"cc=4," + msgpack.dumps(data, use_bin_type=True))
     return CacheEntry("http", record)
 

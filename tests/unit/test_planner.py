@@ -13,15 +13,29 @@ URL = "https://files.example.org/alpha-1.0-py3-none-any.whl"
 
 def mismatch(got: str = BAD, *, cached: bool | None = False, published: str | None = PIN) -> Mismatch:
     return Mismatch(
-        name="alpha", version="1.0", url=URL + (f"#sha256={published}" if published else ""),
-        expected=(PIN,), got=got, algorithm="sha256", from_cache=cached,
-        published_hash=published, published_algorithm="sha256" if published else None,
+        name="alpha",
+        version="1.0",
+        url=URL + (f"#sha256={published}" if published else ""),
+        expected=(PIN,),
+        got=got,
+        algorithm="sha256",
+        from_cache=cached,
+        published_hash=published,
+        published_algorithm="sha256" if published else None,
     )
 
 
-def attempt(rung: Rung, *records: Mismatch, code: int = 1, bypass: bool = False, venv: bool = False) -> Attempt:
-    return Attempt(rung, 0 if not records and code == 0 else code, 1.0, list(records),
-                   cache_bypassed=bypass or rung is not Rung.PIP, in_fresh_venv=venv)
+def attempt(
+    rung: Rung, *records: Mismatch, code: int = 1, bypass: bool = False, venv: bool = False
+) -> Attempt:
+    return Attempt(
+        rung,
+        0 if not records and code == 0 else code,
+        1.0,
+        list(records),
+        cache_bypassed=bypass or rung is not Rung.PIP,
+        in_fresh_venv=venv,
+    )
 
 
 def test_success_first_time_is_ok_and_non_mismatch_failures_pass_through():
@@ -97,8 +111,11 @@ def test_unusable_cache_skips_straight_to_no_cache_dir():
 
 def test_venv_rung_can_be_switched_off():
     context = Context(venv_allowed=False)
-    history = [attempt(Rung.PIP, mismatch("1" * 64)), attempt(Rung.EVICT, mismatch("2" * 64)),
-               attempt(Rung.NO_CACHE, mismatch("3" * 64))]
+    history = [
+        attempt(Rung.PIP, mismatch("1" * 64)),
+        attempt(Rung.EVICT, mismatch("2" * 64)),
+        attempt(Rung.NO_CACHE, mismatch("3" * 64)),
+    ]
     assert next_step(history, context).outcome is Outcome.NOT_RECOVERED
 
 

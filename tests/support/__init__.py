@@ -1,0 +1,1 @@
+"""Helpers for the integration tests: wheels built on the fly, a local index, isolated environments."""
