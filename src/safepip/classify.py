@@ -7,6 +7,9 @@ what pip computed (``got``) and what the index publishes for that file (the link
   stale or incomplete. Retrying fetches the same file again; only re-locking helps.
 - got != published: the bytes are not the file the index describes, so they were damaged on the
   way: in pip's cache when pip said "Using cached", in transit otherwise.
+- got == published, and a pinned digest is the published hash of *another* file of the same
+  release (typically the sdist): the lock is right, pip chose a file it does not name. pip can be
+  steered to the locked file with hash checking fully on.
 - got equals a pinned digest apart from letter case: not a content mismatch at all, but pip's
   case-sensitive comparison (fixed in pip 24.2).
 """
@@ -22,6 +25,7 @@ class Cause(str, Enum):
     CACHE = "corrupted-cache-entry"
     TRANSIT = "corrupted-download"
     STALE_PIN = "stale-pin"
+    OTHER_FILE_PINNED = "pinned-another-file"
     PIP_CASE_BUG = "pip-case-sensitive-comparison"
     LOCAL_FILE = "local-file"
     UNKNOWN = "unknown"
@@ -40,7 +44,7 @@ def classify(record: Mismatch) -> Cause:
     if record.published_comparable:
         assert record.published_hash is not None
         if got == record.published_hash.lower():
-            return Cause.STALE_PIN
+            return Cause.OTHER_FILE_PINNED if record.locked_file else Cause.STALE_PIN
         return Cause.CACHE if record.from_cache else Cause.TRANSIT
     if record.from_cache:
         return Cause.CACHE
@@ -64,6 +68,15 @@ def explain(record: Mismatch, cause: Cause) -> tuple[str, str]:
         return (
             f"The local file does not match the {pinned}; no download was involved.",
             "Rebuild or re-fetch that file, or re-lock if the pin is out of date.",
+        )
+    if cause is Cause.OTHER_FILE_PINNED:
+        return (
+            f"pip received exactly the file the index publishes, but the lock pins another file of "
+            f"the same release ({record.locked_file}): pip chose a file the lock does not name (pip "
+            "22.3 ignores the hashes of a JSON index when choosing, and a wheel uploaded after "
+            "locking does this too).",
+            f"Install the locked file: pip install --no-binary {record.name or ':all:'} ... for an sdist "
+            "(safepip does this, hash checking on), or re-lock with hashes for every file of the release.",
         )
     if cause is Cause.STALE_PIN:
         return (

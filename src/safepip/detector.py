@@ -69,6 +69,10 @@ class Mismatch:
     #: The index's own hash, from the link's ``#<alg>=`` fragment, when pip printed one.
     published_hash: str | None = None
     published_algorithm: str | None = None
+    #: True when safepip learnt `published_hash` by asking the index, not from what pip printed.
+    published_asked: bool = False
+    #: Another file of the same release whose published hash is pinned (the lock names that file).
+    locked_file: str | None = None
     requirement: str | None = None
     requirements_file: str | None = None
     requirements_line: int | None = None
@@ -304,6 +308,9 @@ def _source_of(filename: str | None, sources: dict[str, bool]) -> bool | None:
         return None
     if filename in sources:
         return sources[filename]
+    if filename + ".metadata" in sources:
+        # Only the wheel's PEP 658 metadata was fetched, and pip names the wheel in its report.
+        return sources[filename + ".metadata"]
     # A hard-wrapped "Using cached" line leaves only the start of the file name on its line.
     partial = [name for name in sources if len(name) >= 8 and filename.startswith(name)]
     return sources[max(partial, key=len)] if partial else None

@@ -67,7 +67,10 @@ def _bad_entries(cache_dir: Path, record: Mismatch) -> tuple[list[CacheEntry], l
     usable_url = record.url is not None and "***" not in record.url
     if usable_url:
         assert record.url is not None
-        candidates = entries_for_url(cache_dir, record.url)
+        # pip names the wheel even when the bytes it checked were the wheel's PEP 658 metadata
+        # file, which it caches under its own URL: look at both, and let the digest decide.
+        url = record.url.split("#", 1)[0]
+        candidates = entries_for_url(cache_dir, url) + entries_for_url(cache_dir, url + ".metadata")
     else:
         # No usable URL (pip printed "unknown package", or redacted credentials that are part of
         # the cache key): find the entry by what it contains.

@@ -6,6 +6,8 @@ cheapest rung first:
 1. evict exactly the cache entries that held the bad bytes, and run pip again;
    (when nothing was cached: run pip again after a backoff, for bytes damaged in transit)
 2. run pip again with ``--no-cache-dir``;
+   (when the lock pins another file of the release, an sdist: steer pip to it with
+   ``--no-binary <name>``, hash checking fully on)
 3. run pip from a fresh virtualenv with an up-to-date pip, ``--no-cache-dir``.
 
 It stops early, without retrying, when the evidence says no rung can help: the pin is stale (pip
@@ -26,6 +28,7 @@ from safepip.exit_codes import ExitCode
 class Rung(str, Enum):
     PIP = "pip"
     EVICT = "evict-and-retry"
+    STEER = "steer-to-locked-file"
     RETRY = "retry"
     NO_CACHE = "retry-no-cache-dir"
     FRESH_VENV = "fresh-virtualenv"
@@ -73,6 +76,9 @@ class Context:
     #: A fresh environment would fetch differently: the target has its own pip config or an old pip.
     venv_could_differ: bool = False
     max_plain_retries: int = 2
+    #: safepip may add ``--no-binary <name>`` to reach a locked sdist (not when the user gave
+    #: ``--only-binary``, which pip would then refuse).
+    can_steer: bool = True
 
 
 @dataclass(frozen=True)
@@ -129,6 +135,11 @@ def repeated_wrong_bytes(history: list[Attempt]) -> list[Mismatch]:
     return repeated
 
 
+def steerable(record: Mismatch) -> bool:
+    """Whether pip can be sent to the file the lock names: an sdist, with ``--no-binary <name>``."""
+    return bool(record.name and record.locked_file and not record.locked_file.endswith(".whl"))
+
+
 def next_step(history: list[Attempt], context: Context) -> Rung | Verdict:
     last = history[-1]
     first = len(history) == 1
@@ -143,11 +154,19 @@ def next_step(history: list[Attempt], context: Context) -> Rung | Verdict:
     stale = tuple(r for r, c in found.items() if c is Cause.STALE_PIN)
     if stale:
         return Verdict(Outcome.STALE_PIN, ExitCode.STALE_PIN, stale)
+    tried = [a.rung for a in history]
+    venv_next = context.venv_allowed and Rung.FRESH_VENV not in tried
+    other_file = tuple(r for r, c in found.items() if c is Cause.OTHER_FILE_PINNED)
+    if other_file:
+        if context.can_steer and Rung.STEER not in tried and any(steerable(r) for r in other_file):
+            return Rung.STEER
+        if venv_next and context.venv_could_differ:
+            # An older pip that does not choose by hash; a current one picks the locked file.
+            return Rung.FRESH_VENV
+        return Verdict(Outcome.STALE_PIN, ExitCode.STALE_PIN, other_file, "other-file")
     local = tuple(r for r, c in found.items() if c is Cause.LOCAL_FILE)
     if local:
         return Verdict(Outcome.NOT_RECOVERED, ExitCode.NOT_RECOVERED, local, "local-file")
-    tried = [a.rung for a in history]
-    venv_next = context.venv_allowed and Rung.FRESH_VENV not in tried
     case_bug = tuple(r for r, c in found.items() if c is Cause.PIP_CASE_BUG)
     if case_bug:
         if venv_next:

@@ -13,18 +13,18 @@ import shutil
 import tempfile
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from tenacity import RetryCallState, Retrying, retry_if_result, stop_after_attempt
 
-from safepip import eviction, freshvenv, pipcache, report
+from safepip import eviction, freshvenv, pipcache, published, report
 from safepip.detector import Mismatch, detect
 from safepip.exit_codes import ExitCode
 from safepip.logtext import read_lines
 from safepip.messages import say
 from safepip.pipargs import PipCommandLine
-from safepip.planner import Attempt, Context, Outcome, Rung, Verdict, next_step
+from safepip.planner import Attempt, Context, Outcome, Rung, Verdict, next_step, steerable
 from safepip.runner import capture, child_env, run
 from safepip.settings import Settings
 from safepip.target import Target
@@ -45,6 +45,10 @@ class _State:
     venv: Path | None = None
     venv_kept: bool = False
     notes: list[str] = field(default_factory=list)
+    #: Projects steered to their locked sdist: ``--no-binary`` on every later run.
+    no_binary: list[str] = field(default_factory=list)
+    #: What the index publishes per release, asked once: {(name, version): files or None}.
+    releases: dict[tuple[str, str], list[published.PublishedFile] | None] = field(default_factory=dict)
 
 
 class Recovery:
@@ -88,10 +92,13 @@ class Recovery:
         attempt = {
             Rung.PIP: self._first,
             Rung.EVICT: self._evict_and_retry,
+            Rung.STEER: self._steer,
             Rung.RETRY: self._evict_and_retry,
             Rung.NO_CACHE: self._no_cache,
             Rung.FRESH_VENV: self._fresh_venv,
         }[rung]()
+        if attempt.exit_code != 0 and attempt.mismatches:
+            attempt.mismatches = [self._with_index_facts(r) for r in attempt.mismatches]
         self.history.append(attempt)
         step = next_step(self.history, self._context() if attempt.mismatches else Context())
         if isinstance(step, Rung):
@@ -117,6 +124,20 @@ class Recovery:
     def _first(self) -> Attempt:
         return self._run_pip(Rung.PIP, self.pip, self.line.args, cache_bypassed=self.line.no_cache_dir)
 
+    def _steer(self) -> Attempt:
+        """Send pip to the sdist the lock names, with ``--no-binary`` for just those projects."""
+        for record in self.history[-1].mismatches:
+            if steerable(record) and record.name not in self.state.no_binary:
+                assert record.name is not None
+                self.state.no_binary.append(record.name)
+                say(
+                    f"the lock pins {record.locked_file}, not the wheel pip chose; installing "
+                    f"{record.name} from that sdist (--no-binary {record.name}, hash checking on)."
+                )
+        return self._run_pip(
+            Rung.STEER, self.pip, self._command_line(no_cache=False), cache_bypassed=self.line.no_cache_dir
+        )
+
     def _evict_and_retry(self) -> Attempt:
         previous = self.history[-1].mismatches
         rung = Rung.RETRY
@@ -132,11 +153,10 @@ class Recovery:
             if moved.count:
                 rung = Rung.EVICT
                 say(f"moved {moved.count} file(s) out of pip's cache into {moved.quarantine}")
-        return self._run_pip(rung, self.pip, self.line.args, cache_bypassed=True)
+        return self._run_pip(rung, self.pip, self._command_line(no_cache=False), cache_bypassed=True)
 
     def _no_cache(self) -> Attempt:
-        args = self.line.args if self.line.no_cache_dir else self.line.with_option("--no-cache-dir")
-        return self._run_pip(Rung.NO_CACHE, self.pip, args, cache_bypassed=True)
+        return self._run_pip(Rung.NO_CACHE, self.pip, self._command_line(no_cache=True), cache_bypassed=True)
 
     def _fresh_venv(self) -> Attempt:
         label = Path(self.line.value("--requirement") or "requirements").stem
@@ -155,7 +175,7 @@ class Recovery:
                 in_fresh_venv=True,
             )
         self.state.venv = location
-        args = self.line.args if self.line.no_cache_dir else self.line.with_option("--no-cache-dir")
+        args = self._command_line(no_cache=True)
         attempt = self._run_pip(Rung.FRESH_VENV, [str(python), "-m", "pip"], args, cache_bypassed=True)
         attempt.in_fresh_venv = True
         installs_into_venv = (
@@ -177,6 +197,56 @@ class Recovery:
         return attempt
 
     # -- helpers ----------------------------------------------------------------------------------
+
+    def _command_line(self, *, no_cache: bool) -> list[str]:
+        """The user's command line plus what the ladder adds: ``--no-cache-dir``, ``--no-binary``.
+
+        Nothing is ever removed; these are the only options safepip adds besides ``--log``.
+        """
+        extra: list[str] = []
+        if no_cache and not self.line.no_cache_dir:
+            extra.append("--no-cache-dir")
+        if self.state.no_binary:
+            extra += ["--no-binary", ",".join(self.state.no_binary)]
+        return self.line.with_option(*extra) if extra else list(self.line.args)
+
+    def _with_index_facts(self, record: Mismatch) -> Mismatch:
+        """`record` with what the index publishes, when pip's report left that out or it matters.
+
+        Asked only when it can change the decision: pip printed no comparable hash of the
+        index's (a JSON index), or the bytes are exactly the published file (a stale pin, unless
+        the lock names another file of the release).
+        """
+        if not record.name or not record.version:
+            return record
+        missing = not record.published_comparable
+        stale_looking = (
+            record.published_comparable and record.got.lower() == (record.published_hash or "").lower()
+        )
+        if not (missing or stale_looking) or record.locked_file:
+            return record
+        key = (record.name, record.version)
+        if key not in self.state.releases:
+            self.state.releases[key] = published.release_files(
+                self.pip[0], self.line, self.env, record.name, record.version
+            )
+        files = self.state.releases[key]
+        if not files:
+            return record
+        this = published.find(files, record.url, record.filename)
+        changes: dict[str, object] = {}
+        if missing and this is not None and record.algorithm in this.hashes:
+            changes.update(
+                published_hash=this.hashes[record.algorithm],
+                published_algorithm=record.algorithm,
+                published_asked=True,
+            )
+        pinned = {digest.lower() for digest in record.expected}
+        for other in files:
+            if other is not this and other.hashes.get(record.algorithm) in pinned:
+                changes["locked_file"] = other.filename
+                break
+        return replace(record, **changes) if changes else record  # type: ignore[arg-type]
 
     def _run_pip(self, rung: Rung, pip: list[str], args: list[str], *, cache_bypassed: bool) -> Attempt:
         log_path, offset, extra = self._log_for(len(self.history))
@@ -247,10 +317,9 @@ class Recovery:
                 user_no_cache=self.line.no_cache_dir,
                 cache_usable=self.state.cache_usable,
                 venv_could_differ=self._venv_could_differ(),
+                can_steer=not self.line.values("--only-binary"),
             )
         elif self.state.context.cache_usable != self.state.cache_usable:
-            from dataclasses import replace
-
             self.state.context = replace(self.state.context, cache_usable=self.state.cache_usable)
         return self.state.context
 

@@ -17,6 +17,7 @@ _CAUSE_WORDS = {
     Cause.CACHE: "the copy in pip's cache is corrupted",
     Cause.TRANSIT: "the download was damaged",
     Cause.STALE_PIN: "the pinned hashes are not the file the index publishes",
+    Cause.OTHER_FILE_PINNED: "the lock pins another file of this release, not the one pip chose",
     Cause.PIP_CASE_BUG: "pip compared the hashes case-sensitively (a pip bug before 24.2)",
     Cause.LOCAL_FILE: "the local file does not match",
     Cause.UNKNOWN: "the bytes match no pinned hash",
@@ -24,6 +25,7 @@ _CAUSE_WORDS = {
 
 _NEXT_WORDS = {
     Rung.EVICT: "evict exactly the bad cache entries and run pip again",
+    Rung.STEER: "run pip again, steered to the file the lock pins",
     Rung.RETRY: "run pip again for a fresh download",
     Rung.NO_CACHE: "run pip again with --no-cache-dir",
     Rung.FRESH_VENV: "install from a fresh virtualenv with an up-to-date pip, --no-cache-dir",
@@ -60,7 +62,8 @@ def _evidence(records: Sequence[Mismatch], history: list[Attempt]) -> list[str]:
             + (f" ({gots.count(record.got)} of {len(gots)} runs)" if len(gots) > 1 else "")
         )
         if record.published_hash:
-            lines.append(f"  index publishes: {record.published_algorithm} {record.published_hash}")
+            how = " (asked the index through pip)" if record.published_asked else ""
+            lines.append(f"  index publishes: {record.published_algorithm} {record.published_hash}{how}")
         else:
             lines.append("  index publishes: unknown (pip printed no hash of the index's)")
         if record.requirement or record.requirements_file:
@@ -87,6 +90,21 @@ def verdict(result: Verdict, history: list[Attempt], seconds: float, extra: Sequ
             )
     elif result.outcome is Outcome.INTERRUPTED:
         say("interrupted; not retrying.")
+    elif result.outcome is Outcome.STALE_PIN and result.detail == "other-file":
+        record = result.evidence[0]
+        say(
+            "\n".join(
+                [
+                    f"refusing: the lock pins another file of this release ({record.locked_file}), and "
+                    "pip cannot be steered to it here.",
+                    "pip received exactly the index's file, which the lock does not name (nothing was "
+                    "installed).",
+                    *_evidence(result.evidence, history),
+                    "Re-lock with hashes for every file of the release (pip-compile --generate-hashes, "
+                    "uv pip compile --generate-hashes), or install the locked file explicitly.",
+                ]
+            )
+        )
     elif result.outcome is Outcome.STALE_PIN:
         record = result.evidence[0]
         say(

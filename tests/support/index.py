@@ -13,11 +13,16 @@ server is the smallest thing that behaves like PyPI or a mirror for that purpose
   same way, differently every time, nothing, or half the declared length before a hang-up. Range
   requests are ignored (a full 200 every time), so pip's resume logic meets the same fault again.
 * Every request is recorded, so a test can assert how many times pip fetched each file.
+* With ``json_api=True`` project pages are also served as PEP 691 JSON to a client that asks for
+  it (pip 22.2+ does): the hashes then travel in the JSON, and pip prints file URLs with no
+  ``#sha256=`` fragment, as it does against PyPI.
 * With ``metadata=True`` wheels also get PEP 658/714 metadata files (``<wheel>.metadata``,
   advertised with ``data-dist-info-metadata`` and ``data-core-metadata``); these are files like
   any other here, so faults and counts apply to them under the name ``<wheel>.metadata``.
 
-HTTPS uses a certificate for 127.0.0.1 issued by a ``trustme`` CA; the TLS handshake happens in
+HTTPS uses a certificate for both 127.0.0.1 and ``localhost`` issued by a ``trustme`` CA. With
+``host="localhost"`` URLs name ``localhost`` (the server listens on 127.0.0.1 either way): pip 24.3.1
+to 25.3 crash on TLS to a bare IP address (tests/data/pip-outputs/NOTES.md). The TLS handshake happens in
 the connection's own thread so a stalled client cannot block the accept loop. Each instance binds
 its own port, so several (a good index and a bad mirror) run side by side.
 """
@@ -26,6 +31,7 @@ from __future__ import annotations
 
 import hashlib
 import html
+import json
 import shutil
 import socket
 import socketserver
@@ -60,6 +66,7 @@ FAULTS: tuple[Fault, ...] = ("good", "corrupt_once", "corrupt_always", "corrupt_
 
 _HOST = "127.0.0.1"
 _METADATA_SUFFIX = ".metadata"
+_JSON_TYPE = "application/vnd.pypi.simple.v1+json"
 _CHUNK = 256 * 1024
 # How many bytes a corruption flips: enough to be unmistakable, few enough to keep the length.
 _FLIPPED = 16
@@ -112,19 +119,24 @@ class PackageIndex:
         https_ca: trustme.CA | None = None,
         hash_fragments: bool = True,
         metadata: bool = False,
+        json_api: bool = False,
+        host: str = _HOST,
     ) -> None:
         self.root = Path(root)
+        #: The host name in URLs and in --trusted-host: 127.0.0.1, or localhost (same socket).
+        self.host = host
         self.files_dir = self.root / "files"
         self.files_dir.mkdir(parents=True, exist_ok=True)
         self.hash_fragments = hash_fragments
         self.metadata = metadata
+        self.json_api = json_api
         self._ca_bundle: Path | None = None
         self._ssl_context: ssl.SSLContext | None = None
         if https_ca is not None:
             self._ca_bundle = self.root / "ca.pem"
             https_ca.cert_pem.write_to_path(str(self._ca_bundle))
             self._ssl_context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-            https_ca.issue_cert(_HOST).configure_cert(self._ssl_context)
+            https_ca.issue_cert(_HOST, "localhost").configure_cert(self._ssl_context)
         self._lock = threading.Lock()
         self._files: dict[str, _File] = {}
         self._requests: list[tuple[str, str]] = []
@@ -182,8 +194,8 @@ class PackageIndex:
 
     @property
     def base_url(self) -> str:
-        """``http://127.0.0.1:PORT``, no trailing slash."""
-        return f"{self.scheme}://{_HOST}:{self.port}"
+        """``http://127.0.0.1:PORT`` (or the `host` given), no trailing slash."""
+        return f"{self.scheme}://{self.host}:{self.port}"
 
     @property
     def url(self) -> str:
@@ -203,7 +215,7 @@ class PackageIndex:
         """The pip options that make pip use this index, and only this index."""
         if self._ca_bundle is not None:
             return ["--index-url", self.url, "--cert", str(self._ca_bundle)]
-        return ["--index-url", self.url, "--trusted-host", _HOST]
+        return ["--index-url", self.url, "--trusted-host", self.host]
 
     # -- content -----------------------------------------------------------------------------
 
@@ -355,6 +367,35 @@ class PackageIndex:
         body = "\n".join(anchors)
         return _page(f"Links for {project}", body)
 
+    def _project_json(self, project: str) -> bytes | None:
+        """The PEP 691 form of the project page: the same files, hashes in a field of their own."""
+        with self._lock:
+            entries = sorted(
+                (
+                    e
+                    for e in self._files.values()
+                    if e.project == project and not self._is_metadata(e.filename)
+                ),
+                key=lambda e: e.filename,
+            )
+            if not entries:
+                return None
+            files = []
+            for entry in entries:
+                published = entry.published
+                if published is None and self.hash_fragments:
+                    published = entry.sha256
+                item: dict[str, Any] = {
+                    "filename": entry.filename,
+                    "url": f"/files/{quote(entry.filename)}",
+                    "hashes": {"sha256": published} if published is not None else {},
+                }
+                if self.metadata and entry.metadata_sha256 is not None:
+                    item["core-metadata"] = {"sha256": entry.metadata_sha256}
+                files.append(item)
+        document = {"meta": {"api-version": "1.0"}, "name": project, "files": files}
+        return json.dumps(document).encode()
+
     def _index_page(self) -> bytes:
         links = "\n".join(f'    <a href="/simple/{p}/">{html.escape(p)}</a><br>' for p in self._projects())
         return _page("Simple index", links)
@@ -500,11 +541,14 @@ class _Handler(BaseHTTPRequestHandler):
         if name != canonical or not trailing_slash:
             self._redirect(f"/simple/{canonical}/")
             return
-        page = self.index._project_page(canonical)
+        if self.index.json_api and _JSON_TYPE in self.headers.get("Accept", ""):
+            page, content_type = self.index._project_json(canonical), _JSON_TYPE
+        else:
+            page, content_type = self.index._project_page(canonical), "text/html; charset=utf-8"
         if page is None:
             self._not_found(head)
             return
-        self._send(page, "text/html; charset=utf-8", head=head)
+        self._send(page, content_type, head=head)
 
     def _file(self, filename: str, *, head: bool) -> None:
         if head:

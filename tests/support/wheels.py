@@ -15,9 +15,12 @@ The payload, when asked for, is pseudo-random so it does not compress: a wheel m
 from __future__ import annotations
 
 import base64
+import gzip
 import hashlib
+import io
 import os
 import re
+import tarfile
 import zipfile
 from collections.abc import Sequence
 from pathlib import Path
@@ -25,7 +28,14 @@ from pathlib import Path
 from packaging.utils import canonicalize_name
 from packaging.version import Version
 
-__all__ = ["build_wheel", "distribution_name", "payload_bytes", "sha256_file", "wheel_filename"]
+__all__ = [
+    "build_sdist",
+    "build_wheel",
+    "distribution_name",
+    "payload_bytes",
+    "sha256_file",
+    "wheel_filename",
+]
 
 # 1980-01-01 is the earliest date a zip header can hold; any fixed date works, this one is obviously fake.
 _ZIP_DATE = (1980, 1, 1, 0, 0, 0)
@@ -115,6 +125,71 @@ def build_wheel(
             info.compress_type = compression
             archive.writestr(info, data, compress_type=compression, compresslevel=6)
     os.replace(partial, target)
+    return target
+
+
+# The in-tree PEP 517 backend an sdist of build_sdist() carries: it needs nothing installed, so pip
+# builds the sdist offline, with build isolation and no build requirements to fetch.
+_BACKEND = """\
+import base64, hashlib, os, zipfile
+
+NAME, MODULE, VERSION = {name!r}, {module!r}, {version!r}
+
+
+def _digest(data):
+    return "sha256=" + base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=").decode()
+
+
+def build_wheel(wheel_directory, config_settings=None, metadata_directory=None):
+    dist_info = f"{{MODULE}}-{{VERSION}}.dist-info"
+    with open(os.path.join(MODULE, "__init__.py"), "rb") as source:
+        files = {{f"{{MODULE}}/__init__.py": source.read()}}
+    metadata = f"Metadata-Version: 2.1\\nName: {{NAME}}\\nVersion: {{VERSION}}\\n"
+    files[f"{{dist_info}}/METADATA"] = metadata.encode()
+    files[f"{{dist_info}}/WHEEL"] = (
+        b"Wheel-Version: 1.0\\nGenerator: safepip-tests\\nRoot-Is-Purelib: true\\nTag: py3-none-any\\n"
+    )
+    record = "".join(f"{{path}},{{_digest(data)}},{{len(data)}}\\n" for path, data in files.items())
+    files[f"{{dist_info}}/RECORD"] = (record + f"{{dist_info}}/RECORD,,\\n").encode()
+    filename = f"{{MODULE}}-{{VERSION}}-py3-none-any.whl"
+    with zipfile.ZipFile(os.path.join(wheel_directory, filename), "w") as archive:
+        for path, data in files.items():
+            archive.writestr(path, data)
+    return filename
+"""
+
+
+def build_sdist(dest_dir: Path, name: str, version: str, *, salt: str = "") -> Path:
+    """Write ``{name}-{version}.tar.gz``, an sdist pip can build offline; return its path.
+
+    Reproducible like build_wheel (fixed times, owners and modes, gzip without a timestamp), so
+    its hash is stable; `salt` gives another build of the same release.
+    """
+    version = str(Version(version))
+    module = distribution_name(name)
+    root = f"{module}-{version}"
+    init = f'"""{name} {version}, built from its sdist for safepip tests."""\n\n__version__ = "{version}"\n'
+    if salt:
+        init += f"_BUILD = {salt!r}\n"
+    members = {
+        f"{root}/PKG-INFO": f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n",
+        f"{root}/pyproject.toml": (
+            '[build-system]\nrequires = []\nbuild-backend = "backend"\nbackend-path = ["."]\n'
+        ),
+        f"{root}/backend.py": _BACKEND.format(name=name, module=module, version=version),
+        f"{root}/{module}/__init__.py": init,
+    }
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w", format=tarfile.PAX_FORMAT) as archive:
+        for path, text in members.items():
+            data = text.encode("utf-8")
+            info = tarfile.TarInfo(path)
+            info.size, info.mtime, info.mode = len(data), 315532800, 0o644
+            archive.addfile(info, io.BytesIO(data))
+    dest_dir.mkdir(parents=True, exist_ok=True)
+    target = dest_dir / f"{root}.tar.gz"
+    with open(target, "wb") as raw, gzip.GzipFile(filename="", fileobj=raw, mode="wb", mtime=0) as zipped:
+        zipped.write(buffer.getvalue())
     return target
 
 

@@ -36,6 +36,8 @@ def record(**overrides) -> Mismatch:
         # pip got exactly what the index publishes, and that is not pinned: a stale pin.
         ({"expected": ("c" * 64,), "published_hash": GOT}, Cause.STALE_PIN),
         ({"expected": ("c" * 64,), "published_hash": GOT, "from_cache": True}, Cause.STALE_PIN),
+        # ... unless the pin is the published hash of another file of the release.
+        ({"published_hash": GOT, "locked_file": "six-1.16.0.tar.gz"}, Cause.OTHER_FILE_PINNED),
         ({"got": PIN.upper()}, Cause.PIP_CASE_BUG),
         ({"expected": (GOT.upper(),)}, Cause.PIP_CASE_BUG),
         ({"url": "file:///tmp/six-1.16.0-py3-none-any.whl"}, Cause.LOCAL_FILE),

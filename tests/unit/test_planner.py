@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from safepip.detector import Mismatch
 from safepip.exit_codes import ExitCode
 from safepip.planner import Attempt, Context, Outcome, Rung, Verdict, next_step
@@ -135,3 +137,24 @@ def test_interrupt_stops_everything():
 def test_failure_of_another_kind_during_recovery_passes_pips_code():
     history = [attempt(Rung.PIP, mismatch(cached=True)), attempt(Rung.EVICT, code=2)]
     assert next_step(history, Context()) == Verdict(Outcome.PIP_FAILED, 2)
+
+
+def test_a_lock_naming_the_sdist_steers_pip_there_once():
+    chose_wheel = replace(mismatch(got=BAD, published=BAD), locked_file="alpha-1.0.tar.gz")
+    assert next_step([attempt(Rung.PIP, chose_wheel)], Context()) is Rung.STEER
+    history = [attempt(Rung.PIP, chose_wheel), attempt(Rung.STEER, chose_wheel)]
+    verdict = next_step(history, Context())
+    assert verdict.outcome is Outcome.STALE_PIN and verdict.detail == "other-file"
+
+
+def test_a_lock_naming_another_wheel_tries_a_current_pip_or_refuses():
+    other_wheel = replace(mismatch(got=BAD, published=BAD), locked_file="alpha-1.0-py3-none-win32.whl")
+    assert next_step([attempt(Rung.PIP, other_wheel)], Context(venv_could_differ=True)) is Rung.FRESH_VENV
+    verdict = next_step([attempt(Rung.PIP, other_wheel)], Context())
+    assert verdict.exit_code == ExitCode.STALE_PIN
+
+
+def test_no_steering_when_the_user_asked_for_wheels_only():
+    chose_wheel = replace(mismatch(got=BAD, published=BAD), locked_file="alpha-1.0.tar.gz")
+    verdict = next_step([attempt(Rung.PIP, chose_wheel)], Context(can_steer=False))
+    assert verdict.exit_code == ExitCode.STALE_PIN
