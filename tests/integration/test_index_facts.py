@@ -129,3 +129,35 @@ def test_pip_22_3_choosing_the_wheel_is_steered_to_the_locked_sdist(
     assert any("Fixed by steer-to-locked-file (2 pip runs" in line for line in lines)
     # The fresh-virtualenv rung was not needed.
     assert not (Path(env["SAFEPIP_VENV_DIR"]).exists() and any(Path(env["SAFEPIP_VENV_DIR"]).iterdir()))
+
+
+def test_an_unknown_package_report_is_traced_to_its_cache_entry_by_content(
+    tmp_path, target_venv, safepip_env, safepip, wheels
+):
+    # Resolving from PEP 658 metadata and downloading afterwards in a batch, pip reports
+    # "unknown package" with no name and no URL: only the bad digest identifies the entry.
+    cache = Path(safepip_env["PIP_CACHE_DIR"])
+    beta = "beta-2.0-py3-none-any.whl"
+    with PackageIndex(tmp_path / "meta-index", metadata=True) as served:
+        served.add(wheels / ALPHA)
+        served.add(wheels / beta)
+        args = [*served.pip_args(), "alpha==1.0", "beta==2.0"]
+        warm = run([target_venv, "-m", "pip", "download", "-d", tmp_path / "dl", *args], env=safepip_env)
+        assert warm.returncode == 0, warm.stderr
+        bodies = {}
+        for name in (ALPHA, beta):
+            key = cache_key(served.file_url(name))
+            bodies[name] = cache.joinpath("http-v2", *key[:5], key + ".body")
+        data = bytearray(bodies[ALPHA].read_bytes())
+        data[len(data) // 2] ^= 0xFF
+        bodies[ALPHA].write_bytes(bytes(data))
+        beta_before = bodies[beta].read_bytes()
+
+        result = safepip("install", *args, env=safepip_env)
+
+        assert "unknown package:" in result.stderr
+        assert result.returncode == 0, result.stderr
+        assert served.downloads(ALPHA) == 2 and served.downloads(beta) == 1
+    assert installed(target_venv, safepip_env) >= {"alpha": "1.0", "beta": "2.0"}
+    assert bodies[beta].read_bytes() == beta_before
+    assert any("moved 2 file(s) out of pip's cache" in line for line in safepip_lines(result.stderr))
