@@ -34,6 +34,14 @@ from tests.support.envs import (  # noqa: E402
     venv_bin,
 )
 from tests.support.index import PackageIndex  # noqa: E402
+from tests.support.invariants import (  # noqa: E402
+    TRACE_NAME,
+    check_deletions,
+    check_trace,
+    read_trace,
+    snapshot,
+    trace_size,
+)
 from tests.support.wheels import build_wheel  # noqa: E402
 
 if TYPE_CHECKING:
@@ -140,8 +148,27 @@ def venv_with_pip(pip_templates: Callable[[str], Path], tmp_path: Path) -> Calla
 
 @pytest.fixture
 def env(tmp_path: Path) -> dict[str, str]:
-    """The environment for subprocesses: isolated from the machine, folders under tmp_path."""
-    return isolated_env(tmp_path)
+    """The environment for subprocesses: isolated from the machine, folders under tmp_path.
+
+    safepip records what it runs in ``tmp_path/safepip-trace.jsonl`` (SAFEPIP_TRACE), which
+    `_safepip_kept_its_promises` checks after every test.
+    """
+    result = isolated_env(tmp_path)
+    result["SAFEPIP_TRACE"] = str(tmp_path / TRACE_NAME)
+    return result
+
+
+@pytest.fixture(autouse=True)
+def _safepip_kept_its_promises(request: pytest.FixtureRequest) -> Iterator[None]:
+    """After each test that ran safepip: no pip command line it ran was weaker than the user's."""
+    trace = None
+    if "env" in request.fixturenames:
+        trace = request.getfixturevalue("env").get("SAFEPIP_TRACE")
+    yield
+    if trace:
+        problems = check_trace(Path(trace))
+        if problems:
+            pytest.fail("safepip broke a promise:\n" + "\n".join(problems), pytrace=False)
 
 
 @pytest.fixture
@@ -194,8 +221,18 @@ _BOOTSTRAP = (
 
 
 @pytest.fixture
-def safepip() -> Safepip:
-    """Run ``python -m safepip ARGS`` with the test interpreter and this checkout's src/."""
+def safepip_argv() -> list[str]:
+    """The command line that runs this checkout's safepip, for tests that start it themselves."""
+    return [sys.executable, "-c", _BOOTSTRAP, str(SRC)]
+
+
+@pytest.fixture
+def safepip(tmp_path: Path, safepip_argv: list[str]) -> Safepip:
+    """Run ``python -m safepip ARGS`` with the test interpreter and this checkout's src/.
+
+    Each call also checks that no file under tmp_path disappeared that safepip had no right to
+    remove (see tests/support/invariants.py).
+    """
 
     def call(
         *args: str | os.PathLike[str],
@@ -204,7 +241,15 @@ def safepip() -> Safepip:
         input: str | None = None,
         timeout: float = 300,
     ) -> subprocess.CompletedProcess[str]:
-        command = [sys.executable, "-c", _BOOTSTRAP, str(SRC), *args]
-        return run(command, env=env, cwd=cwd, input=input, timeout=timeout)
+        trace = Path(env["SAFEPIP_TRACE"]) if env.get("SAFEPIP_TRACE") else None
+        offset = trace_size(trace) if trace else 0
+        tmpdir = [Path(env["TMPDIR"])] if env.get("TMPDIR") else []
+        before = snapshot(tmp_path, skip=tmpdir)
+        result = run([*safepip_argv, *args], env=env, cwd=cwd, input=input, timeout=timeout)
+        if trace:
+            records = read_trace(trace, offset)
+            gone = check_deletions(before, snapshot(tmp_path, skip=tmpdir), env, [tmp_path], records)
+            assert not gone, "safepip removed files that were not its to remove:\n" + "\n".join(gone)
+        return result
 
     return call

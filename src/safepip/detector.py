@@ -85,7 +85,7 @@ class Mismatch:
     def filename(self) -> str | None:
         if not self.url:
             return None
-        name = PurePosixPath(unquote(urlsplit(self.url).path)).name
+        name = _basename(self.url)
         return name or None
 
     @property
@@ -241,6 +241,8 @@ def _record(entry: str, by_alg: dict[str, dict[str, Any]], sources: dict[str, bo
         requirement = text
     if url is not None:
         url = url.split(" ", 1)[0]
+        if not _parses(url):
+            url = None  # not a URL pip could have fetched (a log garbled or cut inside it)
     name, version = _name_and_version(requirement, url)
     published_alg = published = None
     if url:
@@ -253,7 +255,7 @@ def _record(entry: str, by_alg: dict[str, dict[str, Any]], sources: dict[str, bo
         if file_match:
             req_file, req_line = file_match.group("file"), int(file_match.group("line"))
     alg = next(iter(complete))
-    filename = PurePosixPath(unquote(urlsplit(url).path)).name.lower() if url else None
+    filename = _basename(url).lower() if url else None
     return [
         Mismatch(
             name=name,
@@ -274,6 +276,20 @@ def _record(entry: str, by_alg: dict[str, dict[str, Any]], sources: dict[str, bo
     ]
 
 
+def _parses(url: str) -> bool:
+    try:
+        urlsplit(url)
+    except ValueError:  # an unbalanced "[" (an IPv6 literal cut short), a bad port
+        return False
+    return True
+
+
+def _basename(url: str) -> str:
+    """The last path segment of a URL, unquoted; of the text before any ``?``/``#`` if it is none."""
+    path = urlsplit(url).path if _parses(url) else url.split("?", 1)[0].split("#", 1)[0]
+    return PurePosixPath(unquote(path)).name
+
+
 def _name_and_version(requirement: str | None, url: str | None) -> tuple[str | None, str | None]:
     name = version = None
     if requirement:
@@ -288,7 +304,7 @@ def _name_and_version(requirement: str | None, url: str | None) -> tuple[str | N
             if len(pins) == 1:
                 version = pins[0].version
     if url and (name is None or version is None):
-        filename = PurePosixPath(unquote(urlsplit(url).path)).name
+        filename = _basename(url)
         parsed: tuple[Any, ...] | None = None
         try:
             if filename.endswith(".whl"):
@@ -321,7 +337,7 @@ def _note_source(line: str, sources: dict[str, bool]) -> None:
         match = pattern.match(line)
         if match:
             what = match.group("what")
-            sources[PurePosixPath(unquote(urlsplit(what).path)).name.lower()] = cached
+            sources[_basename(what).lower()] = cached
             return
 
 

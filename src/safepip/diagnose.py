@@ -7,6 +7,7 @@ failed, the likely cause and the exact next step. Exit 0 when it found mismatche
 from __future__ import annotations
 
 import argparse
+import io
 import json
 import sys
 from collections.abc import Sequence
@@ -17,6 +18,7 @@ from safepip.detector import Mismatch, detect
 from safepip.exit_codes import ExitCode
 from safepip.logtext import read_lines
 from safepip.messages import say
+from safepip.printable import printable
 from safepip.report import label
 
 
@@ -84,5 +86,8 @@ def main(argv: Sequence[str], stdin: TextIO | None = None, stdout: TextIO | None
         json.dump(_as_json(records), out, indent=2)
         out.write("\n")
     else:
-        _as_text(records, out)
+        # What the log said is quoted back: shown, never obeyed by the terminal (see printable.py).
+        text = io.StringIO()
+        _as_text(records, text)
+        out.write(printable(text.getvalue(), keep_newlines=True))
     return ExitCode.OK if records else ExitCode.NOTHING_FOUND

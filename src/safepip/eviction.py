@@ -27,7 +27,7 @@ from pathlib import Path
 
 from filelock import FileLock, Timeout
 
-from safepip import paths
+from safepip import paths, trace
 from safepip.detector import Mismatch
 from safepip.pipcache import CacheEntry, body_digest, built_wheels, entries_for_url, scan_for_digest
 
@@ -90,6 +90,7 @@ def evict(cache_dir: Path, records: Iterable[Mismatch]) -> Eviction:
     """Move every cache entry behind `records` into a new quarantine folder."""
     result = Eviction()
     records = list(records)
+    trace.event("evict", cache_dir=str(cache_dir), records=len(records))
     try:
         with cache_lock(cache_dir):
             to_move: list[Path] = []
@@ -104,6 +105,9 @@ def evict(cache_dir: Path, records: Iterable[Mismatch]) -> Eviction:
             if not to_move:
                 return result
             result.quarantine = _new_quarantine(records)
+            # The manifest names every file before the first one moves, so no file ever leaves
+            # pip's cache unrecorded (on a full disk nothing moves at all).
+            _write_manifest(result, cache_dir, records, planned=to_move)
             for path in to_move:
                 target = result.quarantine / "files" / path.relative_to(cache_dir)
                 target.parent.mkdir(parents=True, exist_ok=True)
@@ -112,11 +116,16 @@ def evict(cache_dir: Path, records: Iterable[Mismatch]) -> Eviction:
     except Timeout as exc:
         raise EvictionError(f"pip's cache at {cache_dir} stayed locked by another safepip") from exc
     except OSError as exc:
-        raise EvictionError(f"cannot change pip's cache at {cache_dir}: {exc}") from exc
+        raise EvictionError(f"cannot change pip's cache at {cache_dir}: {exc.strerror or exc}") from exc
     finally:
-        if result.quarantine is not None:
-            _write_manifest(result, cache_dir, records)
-    prune()
+        if result.quarantine is not None and not result.moved:
+            shutil.rmtree(result.quarantine, ignore_errors=True)  # our own, and empty of pip's files
+            result.quarantine = None
+        elif result.quarantine is not None:
+            with contextlib.suppress(OSError):  # the first manifest, a superset, stays then
+                _write_manifest(result, cache_dir, records)
+    with contextlib.suppress(OSError):
+        prune()
     return result
 
 
@@ -129,15 +138,27 @@ def _new_quarantine(records: list[Mismatch]) -> Path:
     return folder
 
 
-def _write_manifest(result: Eviction, cache_dir: Path, records: list[Mismatch]) -> None:
+def _write_manifest(
+    result: Eviction, cache_dir: Path, records: list[Mismatch], planned: list[Path] | None = None
+) -> None:
+    """Write the manifest whole or not at all (beside it, then renamed over it)."""
     assert result.quarantine is not None
     manifest = {
         "created": time.time(),
         "cache_dir": str(cache_dir),
         "moved": [str(p) for p in result.moved],
+        # Files about to move (only until the move is done and the manifest rewritten).
+        "planned": [str(p) for p in planned or []],
         "mismatches": [r.to_json() for r in records],
     }
-    (result.quarantine / MANIFEST).write_text(json.dumps(manifest, indent=2), encoding="utf-8")
+    final = result.quarantine / MANIFEST
+    partial = final.with_name(final.name + ".part")
+    try:
+        partial.write_text(json.dumps(manifest, indent=2), encoding="utf-8")
+        os.replace(partial, final)
+    finally:
+        with contextlib.suppress(OSError):
+            partial.unlink()
 
 
 def _size(folder: Path) -> int:

@@ -13,6 +13,8 @@ class ExitCode(IntEnum):
     OK = 0
     #: `safepip diagnose` found no hash mismatch in the text it read.
     NOTHING_FOUND = 1
+    #: `safepip --safepip-doctor` found something that could cause or worsen hash mismatches.
+    DOCTOR_FINDINGS = 1
     #: safepip's own command line or input was wrong (a missing file for `diagnose`, say).
     USAGE = 2
     #: The requirements pin hashes that are not the file the index publishes: no retry can help.
@@ -27,3 +29,5 @@ class ExitCode(IntEnum):
     INTERNAL_ERROR = 70
     #: Ctrl-C (SIGINT), by the shell convention 128 + 2.
     INTERRUPTED = 130
+    #: SIGTERM (128 + 15), sent to safepip by `kill` or a CI runner; SIGHUP gives 129 the same way.
+    TERMINATED = 143

@@ -18,7 +18,7 @@ import time
 import uuid
 from pathlib import Path
 
-from safepip import paths
+from safepip import paths, trace
 
 
 class FreshVenvError(Exception):
@@ -43,6 +43,7 @@ def create(python: Path, location: Path) -> Path:
     from virtualenv import cli_run
 
     location.parent.mkdir(parents=True, exist_ok=True)
+    trace.event("fresh-venv", location=str(location))
     try:
         cli_run(
             [str(location), "--python", str(python), "--no-periodic-update", "--quiet"],

@@ -1,16 +1,103 @@
-"""safepip's own lines on stderr, each starting with ``safepip:`` so they never pass for pip's."""
+"""safepip's own lines on stderr, each starting with ``safepip:`` so they never pass for pip's.
+
+Every line safepip prints about its own work goes through `say()`. How much is shown follows pip's
+own ``-q``/``-v`` on the same command line (set once with `configure()`); colour is decided once,
+for the stream: on a terminal yes, piped no, ``NO_COLOR`` never, ``FORCE_COLOR`` always (``NO_COLOR``
+wins when both are set, as in CPython's own colouring), and pip's ``--no-color`` also turns it off.
+"""
 
 from __future__ import annotations
 
+import os
 import sys
+from collections.abc import Mapping
+from enum import Enum
 from typing import TextIO
+
+from safepip.printable import printable
 
 PREFIX = "safepip:"
 
 
-def say(message: str, *, stream: TextIO | None = None) -> None:
+class Level(Enum):
+    """How much a line matters: (lowest verbosity that shows it, ANSI style). Verbosity is pip's:
+    each -v adds one, each -q takes one away; None means the line is always shown."""
+
+    DETAIL = (1, "2")  # dim; only with -v: each pip command line, the target chosen
+    INFO = (0, "")  # each rung as it happens
+    SUCCESS = (-1, "32")  # green; a recovery happened (kept with -q, like pip's warnings)
+    WARNING = (-1, "33")  # yellow
+    ERROR = (None, "31")  # red; refusals and errors: they explain a non-zero exit, never hidden
+
+    @property
+    def threshold(self) -> int | None:
+        return self.value[0]
+
+    @property
+    def style(self) -> str:
+        return self.value[1]
+
+
+_verbosity = 0
+_color: bool | None = None  # None: not decided yet for stderr
+
+
+def configure(*, verbosity: int = 0, no_color: bool = False, env: Mapping[str, str] | None = None) -> None:
+    """Decide, once per run, how much safepip says and whether its stderr lines are coloured."""
+    global _verbosity, _color
+    _verbosity = verbosity
+    _color = False if no_color else wants_color(sys.stderr, os.environ if env is None else env)
+
+
+def reset() -> None:
+    """Back to the defaults (each `safepip` run starts here; tests call it too)."""
+    global _verbosity, _color
+    _verbosity, _color = 0, None
+
+
+def verbosity() -> int:
+    return _verbosity
+
+
+def shown(level: Level) -> bool:
+    return level.threshold is None or _verbosity >= level.threshold
+
+
+def wants_color(stream: TextIO, env: Mapping[str, str]) -> bool:
+    """Whether ANSI colour suits `stream`: the no-color.org and force-color.org conventions, then a tty."""
+    if env.get("NO_COLOR"):
+        return False
+    if env.get("FORCE_COLOR"):
+        return True
+    if env.get("TERM") == "dumb":
+        return False
+    isatty = getattr(stream, "isatty", None)
+    if not (callable(isatty) and isatty()):
+        return False
+    # The classic Windows console shows escape codes as text unless a modern terminal hosts it.
+    return os.name != "nt" or bool(env.get("WT_SESSION") or env.get("TERM") or env.get("ANSICON"))
+
+
+def paint(text: str, style: str, *, color: bool) -> str:
+    return f"\x1b[{style}m{text}\x1b[0m" if color and style and text else text
+
+
+def say(message: str, *, stream: TextIO | None = None, level: Level = Level.INFO) -> None:
     """Print `message`, prefixing every line so multi-line evidence stays attributable."""
+    global _color
+    if not shown(level):
+        return
     out = stream if stream is not None else sys.stderr
+    if out is sys.stderr:
+        if _color is None:
+            _color = wants_color(out, os.environ)
+        color = _color
+    else:
+        color = wants_color(out, os.environ)
     for line in message.splitlines() or [""]:
-        out.write(f"{PREFIX} {line}".rstrip() + "\n")
+        # Messages quote pip's output and file names a mirror chose: never let them drive the terminal.
+        text = printable(line).rstrip()
+        if color:
+            text = paint(text, level.style, color=True)
+        out.write(f"{paint(PREFIX, '1', color=color)} {text}".rstrip() + "\n")
     out.flush()

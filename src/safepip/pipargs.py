@@ -8,7 +8,7 @@ options may be abbreviated to any unambiguous prefix, and ``--opt=value`` equals
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 # pip's general options (cmdoptions.general_group, pip 20.3 to 26) that take a value; needed to find
@@ -240,3 +240,52 @@ def parse(args: Sequence[str]) -> PipCommandLine:
             line.command, line.command_index, in_command = arg, i, True
         i += 1
     return line
+
+
+def _count_setting(text: str) -> int:
+    """A count option (``PIP_VERBOSE``, ``PIP_QUIET``) read from the environment as pip reads it."""
+    text = text.strip().lower()
+    if text.isdigit():
+        return int(text)
+    return 1 if text in ("y", "yes", "t", "true", "on") else 0
+
+
+def verbosity(args: Sequence[str], env: Mapping[str, str] | None = None) -> int:
+    """pip's verbosity for a command line: each ``-v`` adds one, each ``-q`` takes one away.
+
+    pip counts them (``-qq``, ``-v -v``, ``--verbose``), and also reads ``PIP_VERBOSE`` and
+    ``PIP_QUIET``. Values of other options are skipped, so ``-r quiet.txt`` is not ``-q``.
+    """
+    env = env or {}
+    level = _count_setting(env.get("PIP_VERBOSE", "")) - _count_setting(env.get("PIP_QUIET", ""))
+    in_command = False
+    i = 0
+    while i < len(args):
+        arg = args[i]
+        if arg == "--":
+            break
+        if arg.startswith("--"):
+            name, has_value, _ = arg.partition("=")
+            resolved = _resolve_long(name, GENERAL_WITH_VALUE | GENERAL_FLAGS)
+            if resolved is None and in_command:
+                resolved = _resolve_long(name, COMMAND_WITH_VALUE)
+            if resolved == "--verbose":
+                level += 1
+            elif resolved == "--quiet":
+                level -= 1
+            elif not has_value and (
+                resolved in GENERAL_WITH_VALUE or (in_command and resolved in COMMAND_WITH_VALUE)
+            ):
+                i += 1
+        elif arg.startswith("-") and len(arg) > 1:
+            for position, letter in enumerate(arg[1:], 1):
+                if in_command and "-" + letter in SHORT_COMMAND_WITH_VALUE:
+                    # optparse: the rest of the cluster, or else the next argument, is its value.
+                    if position == len(arg) - 1:
+                        i += 1
+                    break
+                level += {"v": 1, "q": -1}.get(letter, 0)
+        elif not in_command:
+            in_command = True
+        i += 1
+    return level

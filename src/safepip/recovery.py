@@ -18,7 +18,7 @@ from pathlib import Path
 
 from tenacity import RetryCallState, Retrying, retry_if_result, stop_after_attempt
 
-from safepip import eviction, freshvenv, pipcache, published, report
+from safepip import eviction, freshvenv, incomplete, pipcache, published, report
 from safepip.detector import Mismatch, detect
 from safepip.exit_codes import ExitCode
 from safepip.logtext import read_lines
@@ -72,7 +72,15 @@ class Recovery:
             result = self._climb()
         finally:
             shutil.rmtree(self.scratch, ignore_errors=True)
-        report.verdict(result, self.history, time.monotonic() - started, self.state.notes)
+            if self.state.venv is not None and not self.state.venv_kept:
+                # Interrupted after the fresh virtualenv was made and before its verdict: not kept.
+                freshvenv.remove(self.state.venv)
+        seconds = time.monotonic() - started
+        report.verdict(result, self.history, seconds, self.state.notes)
+        # The run as data, for the JSON report, the history log and GitHub Actions (runrecord.py).
+        from safepip import runrecord
+
+        runrecord.publish(runrecord.build(self, result, seconds), self.settings, self.env)
         return int(result.exit_code)
 
     def _climb(self) -> Verdict:
@@ -258,10 +266,14 @@ class Recovery:
         try:
             result = run(argv, self.env, log_path=log_path)
         except OSError as exc:
-            raise TargetUnusable(f"cannot run {pip[0]}: {exc}") from exc
+            raise TargetUnusable(f"cannot run {pip[0]}: {exc.strerror or exc}") from exc
         mismatches = self._read_mismatches(log_path, offset)
-        if result.exit_code != 0 and not log_path.exists():
+        ran_quietly = result.exit_code != 0 or extra  # a real pip writes the log it is given
+        if ran_quietly and not log_path.exists() and result.interrupted_by is None:
             self._check_pip_present(pip)
+        if result.exit_code != 0 and not mismatches and result.interrupted_by is None:
+            # pip 25.1+'s cut-short download: passed through, with one line on what it is.
+            incomplete.explain(log_path, offset)
         return Attempt(
             rung=rung,
             exit_code=result.exit_code,
@@ -296,9 +308,11 @@ class Recovery:
             return []
 
     def _check_pip_present(self, pip: list[str]) -> None:
-        probe = capture([pip[0], "-c", "import pip"], child_env(self.env))
-        if probe.returncode != 0:
-            raise TargetUnusable(f"{pip[0]} has no pip to run (python -m pip failed before pip started)")
+        from safepip.target import pip_problem
+
+        problem = pip_problem(pip[0], self.env)
+        if problem:
+            raise TargetUnusable(problem)
 
     def _cache_dir(self) -> Path | None:
         if self.state.cache_dir is _UNSET:

@@ -6,11 +6,14 @@ requirements line), so the message alone is enough to act on or to file a report
 
 from __future__ import annotations
 
+import shlex
 from collections.abc import Sequence
+from functools import partial
 
+from safepip import messages
 from safepip.classify import Cause, explain
 from safepip.detector import Mismatch
-from safepip.messages import say
+from safepip.messages import Level, say
 from safepip.planner import Attempt, Outcome, Rung, Verdict, causes
 
 _CAUSE_WORDS = {
@@ -32,6 +35,13 @@ _NEXT_WORDS = {
 }
 
 
+_VERDICT_LEVELS = {
+    Outcome.RECOVERED: Level.SUCCESS,
+    Outcome.PIP_FAILED: Level.WARNING,
+    Outcome.INTERRUPTED: Level.WARNING,
+}
+
+
 def label(record: Mismatch) -> str:
     what = " ".join(p for p in (record.name, record.version) if p) or "unknown package"
     if record.filename and record.filename != what:
@@ -44,6 +54,7 @@ def rung_line(history: list[Attempt], next_rung: Rung, wait: float) -> None:
     found = causes(history)
     problems = "; ".join(f"{label(r)}: {_CAUSE_WORDS[c]}" for r, c in found.items())
     then = _NEXT_WORDS[next_rung] + (f" in {wait:.1f}s" if wait > 0 else "")
+    attempt_detail(history)
     say(f"hash mismatch ({history[-1].rung.value}, run {len(history)}): {problems}. Next: {then}.")
 
 
@@ -61,6 +72,13 @@ def _evidence(records: Sequence[Mismatch], history: list[Attempt]) -> list[str]:
             f"  received:        {record.algorithm} {record.got}"
             + (f" ({gots.count(record.got)} of {len(gots)} runs)" if len(gots) > 1 else "")
         )
+        # Every other wrong digest seen for this file: bytes that differ each time say something too.
+        others = [g for g in dict.fromkeys(g.lower() for g in gots) if g != record.got.lower()]
+        for i, digest in enumerate(others):
+            lines.append(
+                f"  {'also received:' if i == 0 else '':<16} {record.algorithm} {digest}"
+                f" ({sum(1 for g in gots if g.lower() == digest)} of {len(gots)} runs)"
+            )
         if record.published_hash:
             how = " (asked the index through pip)" if record.published_asked else ""
             lines.append(f"  index publishes: {record.published_algorithm} {record.published_hash}{how}")
@@ -74,8 +92,24 @@ def _evidence(records: Sequence[Mismatch], history: list[Attempt]) -> list[str]:
     return lines
 
 
+def attempt_detail(history: list[Attempt]) -> None:
+    """With pip's -v: the last pip run's command line, exit code and time."""
+    if history and messages.shown(Level.DETAIL):
+        last = history[-1]
+        say(
+            f"pip run {len(history)} ({last.rung.value}): {shlex.join(str(a) for a in last.argv)} "
+            f"-> exit {last.exit_code} in {last.duration:.1f}s, {len(last.mismatches)} mismatch(es)",
+            level=Level.DETAIL,
+        )
+
+
 def verdict(result: Verdict, history: list[Attempt], seconds: float, extra: Sequence[str] = ()) -> None:
     runs = len(history)
+    attempt_detail(history)
+    # Every line of a verdict at its outcome's level: with -q a recovery still shows (as pip's
+    # warnings do), refusals always show, since they explain a non-zero exit code.
+    level = _VERDICT_LEVELS.get(result.outcome, Level.ERROR)
+    say = partial(messages.say, level=level)
     if result.outcome is Outcome.OK:
         return
     if result.outcome is Outcome.RECOVERED:

@@ -6,12 +6,14 @@ own colours and progress bars and can prompt. safepip reads what happened afterw
 
 Ctrl-C in a terminal reaches pip and safepip together (one process group); safepip then only waits
 for pip to finish its own cleanup. A signal sent to safepip alone (``kill``, a CI runner stopping the
-job) is passed on to pip, and if pip has not stopped after a grace period it is terminated, then
-killed, as nox does.
+job) is passed on to pip as an interrupt, the one signal pip cleans up after (SIGTERM would leave
+pip's temporary folders behind), and if pip has not stopped after a grace period it is terminated,
+then killed, as nox does. safepip itself still exits with the code of the signal it received.
 """
 
 from __future__ import annotations
 
+import os
 import signal
 import subprocess
 import threading
@@ -20,6 +22,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType
+
+from safepip import interrupts, trace
 
 GRACE_SECONDS = 2.0
 TERMINATE_SECONDS = 5.0
@@ -41,6 +45,7 @@ def _handled_signals() -> list[signal.Signals]:
 
 
 def run(argv: Sequence[str], env: Mapping[str, str], *, log_path: Path | None = None) -> PipRun:
+    trace.event("pip", argv=list(argv), env=trace.env_changes(env))
     start = time.monotonic()
     child = subprocess.Popen(list(argv), env=dict(env))
     received: list[int] = []
@@ -61,11 +66,13 @@ def run(argv: Sequence[str], env: Mapping[str, str], *, log_path: Path | None = 
     def on_signal(signum: int, _frame: FrameType | None) -> None:
         first = not received
         received.append(signum)
+        interrupts.note(signum)
         if child.poll() is not None:
             return
         if signum != getattr(signal, "SIGINT", None):
-            # Only a terminal's Ctrl-C reaches pip by itself; pass anything else on.
-            child.send_signal(signum)
+            # Only a terminal's Ctrl-C reaches pip by itself; pass anything else on, as an
+            # interrupt where there is one to send, so pip removes its temporary files.
+            child.send_signal(signal.SIGINT if os.name == "posix" else signum)
         if first:
             timer = threading.Timer(GRACE_SECONDS, escalate)
             timer.daemon = True
@@ -85,6 +92,7 @@ def run(argv: Sequence[str], env: Mapping[str, str], *, log_path: Path | None = 
     if code < 0:
         # Killed by a signal: report it as a shell does (128 + N) rather than as a negative number.
         code = 128 - code
+    trace.event("pip-exit", code=code, interrupted_by=received[0] if received else None)
     return PipRun(
         argv=list(argv),
         exit_code=code,
@@ -98,6 +106,7 @@ def capture(
     argv: Sequence[str], env: Mapping[str, str], *, timeout: float = 120
 ) -> subprocess.CompletedProcess[str]:
     """Run a helper command (``pip cache dir``, ``pip --version``) quietly and read its output."""
+    trace.event("helper", argv=list(argv))
     return subprocess.run(
         list(argv),
         env=dict(env),

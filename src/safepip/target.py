@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -78,6 +79,34 @@ def choose(line: PipCommandLine, env: Mapping[str, str]) -> Target:
     if found is not None:
         return Target(found, "PATH")
     return Target(Path(sys.executable), "safepip's own interpreter")
+
+
+# Prints a marker only a Python with an importable pip can print.
+_PIP_PROBE = "import sys, pip; sys.stdout.write('pip ' + pip.__version__)"
+
+
+def cannot_run(python: Path | str, exc: OSError) -> str:
+    return f"cannot run {python}: {exc.strerror or exc}"
+
+
+def pip_problem(python: Path | str, env: Mapping[str, str]) -> str | None:
+    """Why ``python -m pip`` cannot work with `python`, or None when it can.
+
+    Asked only after a pip run failed, or left no log behind, so a run that went well pays nothing.
+    """
+    from safepip.runner import capture, child_env
+
+    try:
+        probe = capture([str(python), "-c", _PIP_PROBE], child_env(env), timeout=60)
+    except OSError as exc:
+        return cannot_run(python, exc)
+    except subprocess.TimeoutExpired:
+        return f"{python} did not answer within a minute when asked for its pip"
+    if probe.returncode == 0 and probe.stdout.startswith("pip "):
+        return None
+    if "No module named" in probe.stderr and "pip" in probe.stderr:
+        return f"{python} has no pip (add it with: {python} -m ensurepip)"
+    return f"{python} is not a Python interpreter with pip"
 
 
 def environment_prefix(python: Path) -> Path | None:

@@ -12,6 +12,10 @@ server is the smallest thing that behaves like PyPI or a mirror for that purpose
 * A fault per file decides what a GET returns: the good bytes, bytes corrupted once, always the
   same way, differently every time, nothing, or half the declared length before a hang-up. Range
   requests are ignored (a full 200 every time), so pip's resume logic meets the same fault again.
+  ``flip`` alternates the same corrupted bytes and the good ones (a load balancer with one bad
+  backend); ``hold`` sends half of the good bytes, then waits for ``release()`` (a stalled mirror,
+  and a download a test can interrupt: ``wait_held()`` says when pip is in the middle of it).
+  ``set_faults()`` gives a file one fault per GET, in order.
 * Every request is recorded, so a test can assert how many times pip fetched each file.
 * With ``json_api=True`` project pages are also served as PEP 691 JSON to a client that asks for
   it (pip 22.2+ does): the hashes then travel in the JSON, and pip prints file URLs with no
@@ -45,7 +49,7 @@ from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Callable, Literal
 from urllib.parse import quote, unquote, urlsplit
 
 from packaging.utils import (
@@ -61,8 +65,14 @@ if TYPE_CHECKING:
 
 __all__ = ["FAULTS", "Fault", "PackageIndex", "corrupted"]
 
-Fault = Literal["good", "corrupt_once", "corrupt_always", "corrupt_random", "empty", "truncated"]
-FAULTS: tuple[Fault, ...] = ("good", "corrupt_once", "corrupt_always", "corrupt_random", "empty", "truncated")
+Fault = Literal[
+    "good", "corrupt_once", "corrupt_always", "corrupt_random", "empty", "truncated", "flip", "hold"
+]
+FAULTS: tuple[Fault, ...] = (
+    "good", "corrupt_once", "corrupt_always", "corrupt_random", "empty", "truncated", "flip", "hold"
+)  # fmt: skip
+#: How long a held response waits for release() at most, so a forgotten one cannot hang the suite.
+_HOLD_LIMIT = 120.0
 
 _HOST = "127.0.0.1"
 _METADATA_SUFFIX = ".metadata"
@@ -104,6 +114,7 @@ class _File:
     fault: Fault = "good"
     published: str | None = None  # an explicit fragment from publish_hash(); None = the real digest
     gets: int = 0  # GETs since the fault was set: corrupt_once and corrupt_random count from there
+    sequence: tuple[Fault, ...] = ()  # from set_faults(): one fault per GET, the last one repeated
 
 
 class PackageIndex:
@@ -138,6 +149,10 @@ class PackageIndex:
             self._ssl_context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
             https_ca.issue_cert(_HOST, "localhost").configure_cert(self._ssl_context)
         self._lock = threading.Lock()
+        # Notified on every request and every held response, for wait_held() and wait_for().
+        self._changed = threading.Condition(self._lock)
+        self._release = threading.Event()
+        self._held = 0
         self._files: dict[str, _File] = {}
         self._requests: list[tuple[str, str]] = []
         self._errors: list[str] = []
@@ -166,6 +181,7 @@ class PackageIndex:
         server, thread = self._server, self._thread
         if server is None:
             return
+        self._release.set()  # held responses finish, so their threads end
         server.shutdown()
         server.server_close()
         if thread is not None:
@@ -262,12 +278,38 @@ class PackageIndex:
 
     def set_fault(self, filename: str, mode: Fault) -> None:
         """Choose what GETs of `filename` return from now on (see FAULTS); counting restarts."""
-        if mode not in FAULTS:
-            raise ValueError(f"unknown fault {mode!r}; expected one of {', '.join(FAULTS)}")
+        self.set_faults(filename, [mode])
+
+    def set_faults(self, filename: str, modes: list[Fault]) -> None:
+        """One fault per GET of `filename` from now on, in order; the last one stays for the rest.
+
+        ``["corrupt_random", "corrupt_random", "hold"]``: two different wrong downloads, then one
+        that stalls halfway until release().
+        """
+        if not modes:
+            raise ValueError("set_faults needs at least one fault")
+        for mode in modes:
+            if mode not in FAULTS:
+                raise ValueError(f"unknown fault {mode!r}; expected one of {', '.join(FAULTS)}")
         with self._lock:
             entry = self._entry(filename)
-            entry.fault = mode
+            entry.fault = modes[-1]
+            entry.sequence = tuple(modes) if len(modes) > 1 else ()
             entry.gets = 0
+
+    def release(self) -> None:
+        """Let every held response (fault ``hold``), now and later, send the rest of its bytes."""
+        self._release.set()
+
+    def wait_held(self, count: int = 1, timeout: float = 60.0) -> None:
+        """Block until `count` responses reached the hold point: pip is then mid-download."""
+        self.wait_for(lambda: self._held >= count, timeout, f"{count} held download(s)")
+
+    def wait_for(self, condition: Callable[[], bool], timeout: float = 60.0, what: str = "") -> None:
+        """Block until `condition()` (called under the index's lock) holds; re-checked on each request."""
+        with self._changed:
+            if not self._changed.wait_for(condition, timeout):
+                raise TimeoutError(f"the index waited {timeout}s for {what or condition}")
 
     def publish_hash(self, filename: str, hexdigest: str | None) -> None:
         """Put ``#sha256=<hexdigest>`` on the file's link, even with ``hash_fragments=False``.
@@ -328,8 +370,15 @@ class PackageIndex:
         return filename.endswith(".whl" + _METADATA_SUFFIX)
 
     def _record(self, method: str, path: str) -> None:
-        with self._lock:
+        with self._changed:
             self._requests.append((method, path))
+            self._changed.notify_all()
+
+    def _hold(self) -> None:
+        with self._changed:
+            self._held += 1
+            self._changed.notify_all()
+        self._release.wait(_HOLD_LIMIT)
 
     def _record_error(self, text: str) -> None:
         with self._lock:
@@ -418,7 +467,8 @@ class PackageIndex:
                 return None
             number = entry.gets
             entry.gets += 1
-            return entry, entry.fault, number
+            fault = entry.sequence[min(number, len(entry.sequence) - 1)] if entry.sequence else entry.fault
+            return entry, fault, number
 
 
 def _page(title: str, body: str) -> bytes:
@@ -563,7 +613,16 @@ class _Handler(BaseHTTPRequestHandler):
             self._not_found(head)
             return
         entry, fault, number = response
-        if fault == "good" or (fault == "corrupt_once" and number > 0):
+        if fault == "flip":
+            fault = "corrupt_always" if number % 2 == 0 else "good"
+        if fault == "hold":
+            data = entry.path.read_bytes()
+            self._file_headers(entry, len(data))
+            self.wfile.write(data[: len(data) // 2])
+            self.wfile.flush()
+            self.index._hold()
+            self.wfile.write(data[len(data) // 2 :])
+        elif fault == "good" or (fault == "corrupt_once" and number > 0):
             self._file_headers(entry, entry.size)
             with open(entry.path, "rb") as stream:
                 shutil.copyfileobj(stream, self.wfile, _CHUNK)

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from safepip.detector import EMPTY_SHA256, detect_text
+from safepip.detector import EMPTY_SHA256, HEX_LENGTH, detect_text
 
 HEAD = (
     "THESE PACKAGES DO NOT MATCH THE HASHES FROM THE REQUIREMENTS FILE. If you have updated the "
@@ -293,3 +293,89 @@ def test_noise_around_a_real_report_does_not_change_it(noise, width):
     text = noise + "\n" + hard_wrap(MODERN, width) + "\n" + noise
     records = detect_text(text)
     assert [(r.name, r.got, r.expected) for r in records] == [("six", BAD, (GOOD,))]
+
+
+# -- hostile and broken text: the detector reports what the text says, or nothing -------------------
+
+TRUE_RECORD = ("six", BAD, (GOOD,))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.data(), st.sampled_from([40, 57, 80, 117, 200, 1000]))
+def test_a_report_cut_anywhere_gives_the_whole_record_or_none(data, width):
+    # A log cut short (a CI step killed, a paste that stopped early) never yields a wrong digest.
+    text = hard_wrap(MODERN, width) if width < 1000 else MODERN
+    cut = data.draw(st.integers(min_value=0, max_value=len(text)))
+    records = detect_text(text[:cut])
+    assert [(r.name, r.got, r.expected) for r in records] in ([], [TRUE_RECORD])
+
+
+_SEQUENCES = st.sampled_from(
+    [
+        "\x1b[31m",
+        "\x1b[0m",
+        "\x1b[1;33m",
+        "\x1b[2K",
+        "\x1b[?25l",
+        "\x1b]0;title\x07",
+        "\x1b]8;;http://x\x1b\\",
+    ]
+)
+# C0 controls a terminal acts on, minus the ones that start or end a line (tab, newline, CR, VT,
+# FF, the separators 0x1c-0x1e that str.splitlines honours) and ESC, which only comes in sequences.
+_CONTROLS = st.sampled_from([chr(c) for c in [*range(0x00, 0x09), *range(0x0E, 0x1B), 0x1F, 0x7F]])
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(st.integers(min_value=0), st.one_of(_SEQUENCES, _CONTROLS)), max_size=30))
+def test_escape_sequences_and_control_codes_anywhere_change_nothing(insertions):
+    # Terminals and CI viewers sprinkle these anywhere, even inside a digest or a URL (each at a
+    # place in pip's text: sequences are never nested inside each other).
+    pieces, last = [], 0
+    for at, piece in sorted((position % (len(MODERN) + 1), piece) for position, piece in insertions):
+        pieces += [MODERN[last:at], piece]
+        last = at
+    text = "".join([*pieces, MODERN[last:]])
+    assert [(r.name, r.got, r.expected) for r in detect_text(text)] == [TRUE_RECORD]
+
+
+@pytest.mark.parametrize("url", ["https://[files.example.org/six-1.16.0-py2.py3-none-any.whl", "http://[::1"])
+def test_a_url_that_cannot_be_parsed_is_no_crash(url):
+    # urlsplit raises on an unbalanced '[' (an IPv6 literal cut short); a log can hold anything.
+    record = only(MODERN.replace(URL, url).replace("Using cached six", f"Using cached {url}"))
+    assert (record.got, record.expected) == (BAD, (GOOD,))
+    assert record.url is None and record.filename is None
+
+
+_HEX = st.text(alphabet="0123456789abcdefABCDEF", min_size=0, max_size=140)
+_FRAGMENTS = st.one_of(
+    st.just(f"ERROR: {HEAD}"),
+    st.just(f"{HEAD[:40]}"),
+    st.builds(lambda h: f"    six==1.16.0 from {URL}#sha256={h} (from -r req.txt (line 1)):", _HEX),
+    st.just("    unknown package:"),
+    st.builds(
+        lambda alg, h, pad: f"{' ' * pad}Expected {alg} {h}",
+        st.sampled_from(["sha256", "sha512", "md5", "or", "sha3"]),
+        _HEX,
+        st.integers(0, 12),
+    ),
+    st.builds(lambda h, pad: f"{' ' * pad}Got        {h}", _HEX, st.integers(0, 12)),
+    st.just(""),
+    st.just("  Using cached six-1.16.0-py2.py3-none-any.whl (11 kB)"),
+    st.text(max_size=80),
+)
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(_FRAGMENTS, max_size=40), st.sampled_from([None, 40, 80]))
+def test_pieces_of_pip_reports_in_any_order_never_crash_or_invent_a_digest(lines, width):
+    text = "\n".join(lines) + "\n"
+    if width:
+        text = hard_wrap(text, width)
+    flat = "".join(text.split()).lower()
+    for record in detect_text(text):
+        # Every digest of a record is complete and stands in the text (allowing for wraps).
+        assert len(record.got) == HEX_LENGTH[record.algorithm]
+        assert record.got.lower() in flat
+        assert record.expected and all(e.lower() in flat for e in record.expected)
+        assert "THESEPACKAGESDONOTMATCH" in flat.upper()

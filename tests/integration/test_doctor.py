@@ -1,0 +1,99 @@
+"""`safepip --safepip-doctor` on real throwaway virtualenvs, asking their real pip."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+
+import pytest
+from tests.support.envs import run
+
+from safepip.exit_codes import ExitCode
+
+pytestmark = pytest.mark.integration
+
+
+def doctor_json(safepip, env, *args: str) -> tuple[int, dict]:
+    result = safepip("--safepip-doctor", "--json", *args, env=env)
+    return result.returncode, json.loads(result.stdout)
+
+
+def warnings(data: dict) -> dict[str, dict]:
+    return {f["code"]: f for f in data["findings"] if f["severity"] == "warning"}
+
+
+def test_a_clean_environment(target_venv, safepip_env, safepip):
+    # A fresh virtualenv's pip (virtualenv's bundled one), no config files, a cache of its own.
+    result = safepip("--safepip-doctor", env=safepip_env)
+    assert result.returncode == ExitCode.OK, result.stdout
+    lines = result.stdout.splitlines()
+    assert lines[0] == f"safepip doctor: the pip of {target_venv} (chosen by VIRTUAL_ENV)"
+    assert f"virtual environment {target_venv.parent.parent}" in lines[1]
+    assert f"pip's cache: {safepip_env['PIP_CACHE_DIR']}" in result.stdout
+    assert lines[-1] == "Nothing found that could cause or worsen hash mismatches."
+
+
+def test_a_pip_conf_inside_the_environment(target_venv, safepip_env, safepip, tmp_path):
+    env = dict(safepip_env)
+    del env["PIP_CONFIG_FILE"]  # let pip read config files again...
+    env["XDG_CONFIG_DIRS"] = str(tmp_path / "no-global-config")  # ...but not this machine's
+    site = target_venv.parent.parent / ("pip.ini" if os.name == "nt" else "pip.conf")
+    site.write_text(
+        "[global]\nextra-index-url = http://127.0.0.1:9/simple\nno-cache-dir = false\n"
+        "[install]\ntrusted-host = 127.0.0.1\n"
+    )
+    code, data = doctor_json(safepip, env)
+    assert code == ExitCode.DOCTOR_FINDINGS
+    found = warnings(data)
+    assert {"site-config", "several-indexes", "plain-http", "cache-disabled"} <= set(found)
+    assert str(site) in found["site-config"]["message"]
+    assert "pip treats any value of no-cache-dir as on" in found["cache-disabled"]["message"]
+    assert "trusted-host 127.0.0.1" in found["plain-http"]["message"]
+    notes = [f["message"] for f in data["findings"] if f["code"] == "index"]
+    # (/etc/pip.conf is still read here, and may add lines of its own on another machine.)
+    assert f"extra-index-url = http://127.0.0.1:9/simple (from {site}, [global])" in notes
+    # The same, as text a person reads: each warning with its fix.
+    text = safepip("--safepip-doctor", env=env).stdout
+    assert "warning: the environment carries its own pip configuration" in text
+    assert "  fix: review it" in text
+
+
+def test_ca_bundle_variables_are_named(target_venv, safepip_env, safepip, tmp_path):
+    bundle = tmp_path / "corporate-ca.pem"
+    bundle.write_text("")
+    code, data = doctor_json(safepip, {**safepip_env, "REQUESTS_CA_BUNDLE": str(bundle)})
+    assert code == ExitCode.DOCTOR_FINDINGS
+    message = warnings(data)["ca-bundle-override"]["message"]
+    assert message.startswith(f"REQUESTS_CA_BUNDLE={bundle} is set") and "--cert" in message
+
+
+def test_another_python_by_option_and_no_pip_in_it(safepip_env, safepip, tmp_path):
+    bare = tmp_path / "bare"
+    made = run([sys.executable, "-m", "venv", "--without-pip", bare], env=safepip_env)
+    assert made.returncode == 0, made.stderr
+    python = bare / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
+    result = safepip("--safepip-doctor", "--python", bare, env=safepip_env)
+    assert result.returncode == ExitCode.TARGET_UNUSABLE
+    assert f"the pip of {python} (chosen by --python)" in result.stdout
+    assert f"warning: {python} has no pip" in " ".join(result.stdout.split())  # wrapped at 100 columns
+
+
+def test_no_such_interpreter(safepip_env, safepip, tmp_path):
+    result = safepip("--safepip-doctor", "--python", tmp_path / "nowhere" / "python", env=safepip_env)
+    assert result.returncode == ExitCode.TARGET_UNUSABLE
+    assert result.stderr.startswith("safepip: error: --python ")
+
+
+def test_a_cache_with_entries_of_another_owner_is_found(target_venv, safepip_env, safepip):
+    if not hasattr(os, "geteuid") or os.geteuid() != 0:
+        pytest.skip("needs root to give a file to another user")
+    cache = Path(safepip_env["PIP_CACHE_DIR"])
+    entry = cache / "http-v2" / "a" / "entry.body"
+    entry.parent.mkdir(parents=True)
+    entry.write_bytes(b"x")
+    os.chown(entry, 65534, 65534)
+    code, data = doctor_json(safepip, safepip_env)
+    assert code == ExitCode.DOCTOR_FINDINGS
+    assert "1 of its files belong to another user" in warnings(data)["cache-not-yours"]["message"]

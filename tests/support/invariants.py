@@ -1,0 +1,294 @@
+"""safepip's promises, checked after every scenario of the suite from what safepip itself recorded.
+
+The test environments set ``SAFEPIP_TRACE`` (see ``safepip/trace.py``): every safepip process
+appends the command line it was given and every pip command line it ran. `check_trace` reads
+that file and returns a problem for each broken promise:
+
+* each pip run is the user's command line, unchanged, plus at most ``--no-cache-dir``,
+  ``--log <safepip's scratch file>`` and ``--no-binary <project>``: no ``--hash``,
+  ``--require-hashes``, ``-r``/``-c`` or any other argument dropped, no ``--trusted-host``,
+  ``--no-require-hashes``, index, find-links, certificate or proxy option added; commands safepip
+  does not watch run exactly as given;
+* pip runs with the environment safepip was given: no ``PIP_*`` variable added, changed or removed;
+* it runs the target's pip, or the pip of a fresh virtualenv this same run created;
+* helper commands (``pip cache dir``, probes) never install, download, build or uninstall;
+* nothing runs after pip was interrupted, and the number of pip runs is bounded.
+
+`snapshot` and `check_deletions` add the promise about files: between the two snapshots of a
+safepip run, no file disappeared except pip cache entries named in a quarantine manifest and files
+in safepip's own folders (and what pip itself manages: installed packages, ``--target``).
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+import os
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+
+TRACE_NAME = "safepip-trace.jsonl"
+MANIFEST = "safepip-quarantine.json"
+#: Options safepip must never add to a pip command line (each weakens it or changes where it fetches).
+NEVER_ADDED = frozenset(
+    {
+        "--trusted-host",
+        "--no-require-hashes",
+        "--index-url",
+        "-i",
+        "--extra-index-url",
+        "--find-links",
+        "-f",
+        "--no-index",
+        "--cert",
+        "--client-cert",
+        "--proxy",
+        "--isolated",
+        "--no-deps",
+        "--pre",
+        "--force-reinstall",
+        "--ignore-installed",
+        "--only-binary",
+    }
+)
+#: The only options safepip may add: ``--no-cache-dir``; ``--log <file in safepip's scratch folder>``;
+#: ``--no-binary <project>``, which only narrows pip's choice to the sdist a lock names (the
+#: steer-to-locked-file rung), with hash checking on.
+ALLOWED_ADDED = ("--no-cache-dir", "--log", "--no-binary")
+#: Options the user gives that must reach pip in every run.
+KEPT = ("--hash", "--require-hashes", "-r", "--requirement", "-c", "--constraint")
+HELPER_NEVER = frozenset({"install", "download", "wheel", "uninstall"})
+#: The first run, evict-and-retry, --no-cache-dir, fresh virtualenv, and one spare.
+MAX_PIP_RUNS = 5
+
+
+def read_trace(path: Path, offset: int = 0) -> list[dict]:
+    try:
+        with open(path, "rb") as handle:
+            handle.seek(offset)
+            data = handle.read()
+    except FileNotFoundError:
+        return []
+    return [json.loads(line) for line in data.decode("utf-8").splitlines() if line.strip()]
+
+
+def trace_size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except FileNotFoundError:
+        return 0
+
+
+def by_invocation(records: Iterable[dict]) -> dict[str, list[dict]]:
+    out: dict[str, list[dict]] = {}
+    for record in records:
+        out.setdefault(record["invocation"], []).append(record)
+    return out
+
+
+def pip_runs(records: Iterable[dict]) -> list[list[str]]:
+    """The argument lists (after ``python -m pip``) of every pip run in `records`."""
+    return [r["argv"][3:] for r in records if r["kind"] == "pip"]
+
+
+def _count(args: list[str], option: str) -> int:
+    """How often `option` appears: alone, as ``--opt=value``, or as a short option with its value joined."""
+    short = len(option) == 2
+    return sum(
+        1
+        for arg in args
+        if arg == option or arg.startswith(option + "=") or (short and arg[:2] == option and arg[1] != "-")
+    )
+
+
+def _is_python_option(removed: list[str]) -> bool:
+    """Whether `removed` is exactly pip's ``--python X`` (or ``--python=X``, or an abbreviation)."""
+    if not removed or not "--python".startswith(removed[0].split("=", 1)[0]) or len(removed[0]) < 4:
+        return False
+    return len(removed) == (1 if "=" in removed[0] else 2)
+
+
+def _pip_command(argv: list[str]) -> str | None:
+    """The pip command of ``python -m pip [general options] COMMAND ...`` (None for other helpers)."""
+    if argv[1:3] != ["-m", "pip"]:
+        return None
+    return next((a for a in argv[3:] if not a.startswith("-")), None)
+
+
+def _leftovers(expected: list[str], actual: list[str]) -> tuple[list[str], list[str]]:
+    """What `actual` adds to `expected` (in order), and what of `expected` it lacks."""
+    extra: list[str] = []
+    missing: list[str] = []
+    matcher = difflib.SequenceMatcher(a=expected, b=actual, autojunk=False)
+    for tag, a1, a2, b1, b2 in matcher.get_opcodes():
+        if tag in ("replace", "delete"):
+            missing += expected[a1:a2]
+        if tag in ("replace", "insert"):
+            extra += actual[b1:b2]
+    return extra, missing
+
+
+def _check_additions(extra: list[str]) -> list[str]:
+    problems = []
+    i = 0
+    while i < len(extra):
+        token = extra[i]
+        name = token.split("=", 1)[0]
+        if name in NEVER_ADDED:
+            problems.append(f"added {token}")
+        elif token == "--no-cache-dir":
+            pass
+        elif token == "--log" and i + 1 < len(extra):
+            log = Path(extra[i + 1])
+            if not log.parent.name.startswith("safepip-"):
+                problems.append(f"added --log {log} outside safepip's scratch folder")
+            i += 1
+        elif token == "--no-binary" and i + 1 < len(extra):
+            if extra[i + 1].startswith(":"):
+                problems.append(f"added --no-binary {extra[i + 1]} (only project names may be given)")
+            i += 1
+        else:
+            problems.append(f"added {token!r} (only {', '.join(ALLOWED_ADDED)} may be added)")
+        i += 1
+    return problems
+
+
+def check_invocation(records: list[dict]) -> list[str]:
+    """Every broken promise in the records of one safepip process."""
+    start = next((r for r in records if r["kind"] == "start"), None)
+    if start is None:
+        return []  # safepip's own commands, usage errors: no pip command line of the user's ran
+    given: list[str] = start["given"]
+    expected: list[str] = start["args"]
+    label = " ".join(given)
+    problems: list[str] = []
+    if start["reason"] == "--python":
+        removed, missing = _leftovers(expected, given)
+        if missing or not _is_python_option(removed):
+            problems.append(f"removing --python changed more than that option: {given} -> {expected}")
+    elif expected != given:
+        problems.append(f"the command line was changed before pip saw it: {given} -> {expected}")
+    fresh = [Path(r["location"]) for r in records if r["kind"] == "fresh-venv"]
+    runs = 0
+    interrupted = False
+    for record in records:
+        kind = record["kind"]
+        if kind == "pip-exit" and record.get("interrupted_by") is not None:
+            interrupted = True
+        if kind == "helper":
+            command = _pip_command(record["argv"])
+            if command in HELPER_NEVER:
+                problems.append(f"a helper command ran pip {command}: {record['argv']}")
+            continue
+        if kind != "pip":
+            continue
+        runs += 1
+        if interrupted:
+            problems.append(f"pip ran again after an interrupt: {record['argv']}")
+        argv: list[str] = record["argv"]
+        python = Path(argv[0])
+        if argv[1:3] != ["-m", "pip"]:
+            problems.append(f"not a pip command line: {argv}")
+            continue
+        if str(python) != start["python"] and not any(v in python.parents for v in fresh):
+            problems.append(f"ran {python}, neither the target {start['python']} nor a fresh virtualenv")
+        changed = [k for k in record.get("env", {}).get("changed", []) if k.upper().startswith("PIP_")]
+        removed = [k for k in record.get("env", {}).get("removed", []) if k.upper().startswith("PIP_")]
+        if changed or removed:
+            problems.append(f"changed pip's environment: set {changed}, removed {removed}")
+        actual = argv[3:]
+        if not start["recoverable"]:
+            if actual != expected:
+                problems.append(f"a command safepip does not watch was changed: {expected} -> {actual}")
+            continue
+        extra, missing = _leftovers(expected, actual)
+        if missing:
+            problems.append(f"dropped {missing} from the user's command line")
+        problems.extend(_check_additions(extra))
+        for option in KEPT:
+            if _count(actual, option) < _count(expected, option):
+                problems.append(f"fewer {option} options than the user gave")
+    if runs > MAX_PIP_RUNS:
+        problems.append(f"{runs} pip runs: more than {MAX_PIP_RUNS}")
+    return [f"safepip {label}: {p}" for p in problems]
+
+
+def check_trace(path: Path, offset: int = 0) -> list[str]:
+    problems = []
+    for records in by_invocation(read_trace(path, offset)).values():
+        problems.extend(check_invocation(records))
+    return problems
+
+
+# -- files ----------------------------------------------------------------------------------------
+
+
+def _is_venv_managed(folder: Path, name: str) -> bool:
+    """What pip installs or removes inside an environment: site-packages, and the scripts folder."""
+    if name == "site-packages":
+        return True
+    return name in ("bin", "Scripts") and (folder / "pyvenv.cfg").is_file()
+
+
+def snapshot(root: Path, skip: Iterable[Path] = ()) -> set[Path]:
+    """Every file and symlink under `root`, minus folders pip manages itself and `skip`."""
+    skipped = {Path(p) for p in skip}
+    found: set[Path] = set()
+    for folder, dirs, files in os.walk(root):
+        here = Path(folder)
+        dirs[:] = [d for d in dirs if not _is_venv_managed(here, d) and here / d not in skipped]
+        found.update(here / name for name in files)
+        found.update(here / d for d in dirs if (here / d).is_symlink())
+    return found
+
+
+def safepip_folders(env: Mapping[str, str]) -> list[Path]:
+    """Every folder whose files are safepip's own, for `env`."""
+    folders = []
+    for variable in ("XDG_CACHE_HOME", "XDG_DATA_HOME", "XDG_STATE_HOME", "XDG_CONFIG_HOME"):
+        if env.get(variable):
+            folders.append(Path(env[variable]) / "safepip")
+    for variable in ("SAFEPIP_VENV_DIR", "SAFEPIP_QUARANTINE_DIR", "SAFEPIP_VENV"):
+        if env.get(variable):
+            folders.append(Path(env[variable]))
+    return folders
+
+
+def manifests_moved(roots: Iterable[Path]) -> set[Path]:
+    moved: set[Path] = set()
+    for root in roots:
+        if not root.is_dir():
+            continue
+        for manifest in root.rglob(MANIFEST):
+            try:
+                data = json.loads(manifest.read_text(encoding="utf-8"))
+            except (OSError, ValueError):
+                continue
+            # "planned" names the files of an eviction still under way (or cut short).
+            moved.update(Path(p) for p in [*data.get("moved", []), *data.get("planned", [])])
+    return moved
+
+
+def check_deletions(
+    before: set[Path], after: set[Path], env: Mapping[str, str], roots: Iterable[Path], records: list[dict]
+) -> list[str]:
+    """Files gone between two snapshots that neither pip's own work nor a manifest accounts for."""
+    gone = before - after
+    if not gone:
+        return []
+    if not any(r["kind"] == "start" and r["recoverable"] for r in records):
+        return []  # pip's own commands (uninstall, cache purge) remove what they were asked to
+    own = safepip_folders(env)
+    targets = []
+    for record in records:
+        if record["kind"] == "start":
+            args = record["args"]
+            targets += [Path(args[i + 1]) for i, a in enumerate(args[:-1]) if a in ("--target", "-t")]
+            targets += [Path(a.split("=", 1)[1]) for a in args if a.startswith("--target=")]
+    moved = manifests_moved([*roots, *own])
+    problems = []
+    for path in sorted(gone):
+        if path in moved or any(folder == path or folder in path.parents for folder in [*own, *targets]):
+            continue
+        problems.append(f"{path} disappeared, and no quarantine manifest names it")
+    return problems
