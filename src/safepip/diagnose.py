@@ -13,6 +13,7 @@ import sys
 from collections.abc import Sequence
 from typing import Any, TextIO
 
+from safepip import incomplete
 from safepip.classify import classify, explain
 from safepip.detector import Mismatch, detect
 from safepip.exit_codes import ExitCode
@@ -72,22 +73,28 @@ def _as_text(records: list[Mismatch], out: TextIO) -> None:
 def main(argv: Sequence[str], stdin: TextIO | None = None, stdout: TextIO | None = None) -> int:
     args = _parser().parse_args(list(argv))
     out = stdout or sys.stdout
+    # One pass over the text (it may be a pipe): the detector reads it, the watcher looks on.
+    cut_short = incomplete.Watcher()
     try:
         if args.file == "-":
             source = stdin or sys.stdin
-            records = detect(read_lines(source))
+            records = detect(cut_short.through(read_lines(source)))
         else:
             with open(args.file, encoding="utf-8", errors="replace", newline="") as handle:
-                records = detect(read_lines(handle))
+                records = detect(cut_short.through(read_lines(handle)))
     except OSError as exc:
         say(f"diagnose: cannot read {args.file}: {exc.strerror or exc}")
         return ExitCode.USAGE
     if args.json:
-        json.dump(_as_json(records), out, indent=2)
+        found = _as_json(records)
+        found["incomplete_download"] = None if cut_short.found is None else {"file": cut_short.found}
+        json.dump(found, out, indent=2)
         out.write("\n")
     else:
         # What the log said is quoted back: shown, never obeyed by the terminal (see printable.py).
         text = io.StringIO()
         _as_text(records, text)
+        if not records and cut_short.found is not None:
+            text.write(incomplete.describe(cut_short.found) + "\n")
         out.write(printable(text.getvalue(), keep_newlines=True))
     return ExitCode.OK if records else ExitCode.NOTHING_FOUND

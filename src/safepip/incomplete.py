@@ -14,11 +14,11 @@ user who knows safepip for recovering bad downloads would otherwise wonder why i
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path, PurePosixPath
 from urllib.parse import unquote, urlsplit
 
-from safepip.logtext import clean_lines, read_lines
+from safepip.logtext import clean_line, clean_lines, read_lines
 from safepip.messages import Level, say
 
 # The console shows "error: incomplete-download"; pip's --log file shows the exception's repr.
@@ -26,16 +26,42 @@ _ERROR = re.compile(r"^(?:error: incomplete-download\b|ERROR: <IncompleteDownloa
 _DOWNLOADING = re.compile(r"^\s*Downloading (?P<what>\S+)")
 
 
-def find(lines: Iterable[str]) -> str | None:
-    """The file pip gave up on ("" when pip did not name it), or None: no incomplete-download."""
-    current = ""
-    for line in clean_lines(lines):
+class Watcher:
+    """Notices an incomplete-download in lines that stream past on their way somewhere else.
+
+    ``safepip --safepip-diagnose`` reads a log once (it may be standard input) for the mismatch
+    detector; this looks at the same lines as they go by, holding nothing but the last file name.
+    """
+
+    def __init__(self) -> None:
+        self.current = ""
+        #: The file pip gave up on ("" when pip did not name it), or None while none was seen.
+        self.found: str | None = None
+
+    def feed(self, line: str) -> None:
+        if self.found is not None:
+            return
         match = _DOWNLOADING.match(line)
         if match:
-            current = PurePosixPath(unquote(urlsplit(match.group("what")).path)).name
+            self.current = PurePosixPath(unquote(urlsplit(match.group("what")).path)).name
         elif _ERROR.match(line):
-            return current
-    return None
+            self.found = self.current
+
+    def through(self, raw_lines: Iterable[str]) -> Iterator[str]:
+        """`raw_lines`, unchanged, noting each one on the way."""
+        for raw in raw_lines:
+            self.feed(clean_line(raw))
+            yield raw
+
+
+def find(lines: Iterable[str]) -> str | None:
+    """The file pip gave up on ("" when pip did not name it), or None: no incomplete-download."""
+    watcher = Watcher()
+    for line in clean_lines(lines):
+        watcher.feed(line)
+        if watcher.found is not None:
+            break
+    return watcher.found
 
 
 def find_in_log(path: Path, offset: int = 0) -> str | None:
@@ -47,14 +73,19 @@ def find_in_log(path: Path, offset: int = 0) -> str | None:
         return None
 
 
-def message(filename: str) -> str:
+def describe(filename: str) -> str:
+    """What an incomplete-download means, and what to do, in plain words."""
     what = f"the download of {filename}" if filename else "a download"
     return (
-        f"not a hash mismatch: pip stopped because {what} was cut short (pip's incomplete-download: "
-        "fewer bytes arrived than the server announced, after pip's own resume attempts). That is a "
-        "network or server problem, not a sign of tampering, so safepip does not retry it; run the "
-        "command again later, or give pip more attempts with --resume-retries N."
+        f"pip stopped because {what} was cut short (pip's incomplete-download: fewer bytes arrived "
+        "than the server announced, after pip's own resume attempts). That is a network or server "
+        "problem, not a sign of tampering, so safepip does not retry it; run the command again "
+        "later, or give pip more attempts with --resume-retries N."
     )
+
+
+def message(filename: str) -> str:
+    return "not a hash mismatch: " + describe(filename)
 
 
 def explain(path: Path, offset: int = 0) -> bool:

@@ -8,6 +8,7 @@ options may be abbreviated to any unambiguous prefix, and ``--opt=value`` equals
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -104,6 +105,7 @@ COMMAND_WITH_VALUE = frozenset(
     }
 )
 SHORT_COMMAND_WITH_VALUE = frozenset({"-r", "-c", "-e", "-i", "-f", "-t", "-d", "-w", "-b", "-C"})
+_SHORT_FLAGS = {"h": "--help", "v": "--verbose", "q": "--quiet", "V": "--version", "U": "--upgrade"}
 _SHORT_ALIASES = {
     "-r": "--requirement",
     "-c": "--constraint",
@@ -133,6 +135,8 @@ class PipCommandLine:
     command_index: int | None = None
     options: dict[str, list[str]] = field(default_factory=dict)
     flags: set[str] = field(default_factory=set)
+    #: How often each flag was given: pip counts ``-v``/``-q`` (``-qq`` is quieter than ``-q``).
+    counts: Counter[str] = field(default_factory=Counter)
 
     @property
     def recoverable(self) -> bool:
@@ -187,7 +191,24 @@ class PipCommandLine:
 
 
 def parse(args: Sequence[str]) -> PipCommandLine:
+    """Walk `args` as optparse does: long options by unambiguous prefix, short flags in clusters,
+    the value of an option taking one inline (``--opt=v``, ``-rfile``) or from the next argument."""
     line = PipCommandLine(args=list(args))
+
+    def take(option: str, value: str) -> None:
+        line.options.setdefault(option, []).append(value)
+
+    def flag(option: str) -> None:
+        line.flags.add(option)
+        line.counts[option] += 1
+
+    def next_value() -> str:
+        nonlocal i
+        if i + 1 < len(args):
+            i += 1
+            return args[i]
+        return ""
+
     i = 0
     in_command = False
     known_long = GENERAL_WITH_VALUE | GENERAL_FLAGS
@@ -199,43 +220,21 @@ def parse(args: Sequence[str]) -> PipCommandLine:
             name, has_value, inline = arg.partition("=")
             resolved = _resolve_long(name, known_long)
             if resolved is None and in_command:
-                resolved = _resolve_long(name, COMMAND_WITH_VALUE) or name
-            takes_value = resolved in GENERAL_WITH_VALUE or (in_command and resolved in COMMAND_WITH_VALUE)
-            if resolved is None:
-                resolved = name
-            if takes_value:
-                if has_value:
-                    value = inline
-                elif i + 1 < len(args):
-                    value = args[i + 1]
-                    i += 1
-                else:
-                    value = ""
-                line.options.setdefault(resolved, []).append(value)
+                resolved = _resolve_long(name, COMMAND_WITH_VALUE)
+            if resolved in GENERAL_WITH_VALUE or (in_command and resolved in COMMAND_WITH_VALUE):
+                assert resolved is not None
+                take(resolved, inline if has_value else next_value())
             else:
-                line.flags.add(resolved)
+                flag(resolved or name)
         elif arg.startswith("-") and len(arg) > 1:
-            short = arg[:2]
-            if in_command and short in SHORT_COMMAND_WITH_VALUE:
-                if len(arg) > 2:
-                    value = arg[2:]
-                elif i + 1 < len(args):
-                    value = args[i + 1]
-                    i += 1
-                else:
-                    value = ""
-                line.options.setdefault(_SHORT_ALIASES.get(short, short), []).append(value)
-            else:
-                for letter in arg[1:]:
-                    line.flags.add(
-                        {
-                            "h": "--help",
-                            "v": "--verbose",
-                            "q": "--quiet",
-                            "V": "--version",
-                            "U": "--upgrade",
-                        }.get(letter, "-" + letter)
-                    )
+            for position, letter in enumerate(arg[1:], 1):
+                short = "-" + letter
+                if in_command and short in SHORT_COMMAND_WITH_VALUE:
+                    # The rest of the cluster, or else the next argument, is its value.
+                    rest = arg[position + 1 :]
+                    take(_SHORT_ALIASES.get(short, short), rest if rest else next_value())
+                    break
+                flag(_SHORT_FLAGS.get(letter, short))
         elif not in_command:
             line.command, line.command_index, in_command = arg, i, True
         i += 1
@@ -257,35 +256,6 @@ def verbosity(args: Sequence[str], env: Mapping[str, str] | None = None) -> int:
     ``PIP_QUIET``. Values of other options are skipped, so ``-r quiet.txt`` is not ``-q``.
     """
     env = env or {}
+    line = parse(args)
     level = _count_setting(env.get("PIP_VERBOSE", "")) - _count_setting(env.get("PIP_QUIET", ""))
-    in_command = False
-    i = 0
-    while i < len(args):
-        arg = args[i]
-        if arg == "--":
-            break
-        if arg.startswith("--"):
-            name, has_value, _ = arg.partition("=")
-            resolved = _resolve_long(name, GENERAL_WITH_VALUE | GENERAL_FLAGS)
-            if resolved is None and in_command:
-                resolved = _resolve_long(name, COMMAND_WITH_VALUE)
-            if resolved == "--verbose":
-                level += 1
-            elif resolved == "--quiet":
-                level -= 1
-            elif not has_value and (
-                resolved in GENERAL_WITH_VALUE or (in_command and resolved in COMMAND_WITH_VALUE)
-            ):
-                i += 1
-        elif arg.startswith("-") and len(arg) > 1:
-            for position, letter in enumerate(arg[1:], 1):
-                if in_command and "-" + letter in SHORT_COMMAND_WITH_VALUE:
-                    # optparse: the rest of the cluster, or else the next argument, is its value.
-                    if position == len(arg) - 1:
-                        i += 1
-                    break
-                level += {"v": 1, "q": -1}.get(letter, 0)
-        elif not in_command:
-            in_command = True
-        i += 1
-    return level
+    return level + line.counts["--verbose"] - line.counts["--quiet"]

@@ -388,60 +388,51 @@ class PackageIndex:
         with self._lock:
             return sorted({entry.project for entry in self._files.values()})
 
-    def _project_page(self, project: str) -> bytes | None:
+    def _listing(self, project: str) -> list[tuple[_File, str | None]]:
+        """A project's distribution files, sorted, each with the sha256 its listing publishes."""
         with self._lock:
-            entries = sorted(
-                (
-                    e
-                    for e in self._files.values()
-                    if e.project == project and not self._is_metadata(e.filename)
-                ),
-                key=lambda e: e.filename,
-            )
-            if not entries:
-                return None
-            anchors = []
-            for entry in entries:
-                href = f"/files/{quote(entry.filename)}"
-                fragment = entry.published
-                if fragment is None and self.hash_fragments:
-                    fragment = entry.sha256
-                if fragment is not None:
-                    href += f"#sha256={fragment}"
-                attributes = f'href="{html.escape(href)}"'
-                if self.metadata and entry.metadata_sha256 is not None:
-                    value = f"sha256={entry.metadata_sha256}"
-                    attributes += f' data-dist-info-metadata="{value}" data-core-metadata="{value}"'
-                anchors.append(f"    <a {attributes}>{html.escape(entry.filename)}</a><br>")
-        body = "\n".join(anchors)
-        return _page(f"Links for {project}", body)
-
-    def _project_json(self, project: str) -> bytes | None:
-        """The PEP 691 form of the project page: the same files, hashes in a field of their own."""
-        with self._lock:
-            entries = sorted(
-                (
-                    e
-                    for e in self._files.values()
-                    if e.project == project and not self._is_metadata(e.filename)
-                ),
-                key=lambda e: e.filename,
-            )
-            if not entries:
-                return None
-            files = []
-            for entry in entries:
+            entries = [
+                e for e in self._files.values() if e.project == project and not self._is_metadata(e.filename)
+            ]
+            listed = []
+            for entry in sorted(entries, key=lambda e: e.filename):
                 published = entry.published
                 if published is None and self.hash_fragments:
                     published = entry.sha256
-                item: dict[str, Any] = {
-                    "filename": entry.filename,
-                    "url": f"/files/{quote(entry.filename)}",
-                    "hashes": {"sha256": published} if published is not None else {},
-                }
-                if self.metadata and entry.metadata_sha256 is not None:
-                    item["core-metadata"] = {"sha256": entry.metadata_sha256}
-                files.append(item)
+                listed.append((entry, published))
+            return listed
+
+    def _project_page(self, project: str) -> bytes | None:
+        listed = self._listing(project)
+        if not listed:
+            return None
+        anchors = []
+        for entry, published in listed:
+            href = f"/files/{quote(entry.filename)}"
+            if published is not None:
+                href += f"#sha256={published}"
+            attributes = f'href="{html.escape(href)}"'
+            if self.metadata and entry.metadata_sha256 is not None:
+                value = f"sha256={entry.metadata_sha256}"
+                attributes += f' data-dist-info-metadata="{value}" data-core-metadata="{value}"'
+            anchors.append(f"    <a {attributes}>{html.escape(entry.filename)}</a><br>")
+        return _page(f"Links for {project}", "\n".join(anchors))
+
+    def _project_json(self, project: str) -> bytes | None:
+        """The PEP 691 form of the project page: the same files, hashes in a field of their own."""
+        listed = self._listing(project)
+        if not listed:
+            return None
+        files = []
+        for entry, published in listed:
+            item: dict[str, Any] = {
+                "filename": entry.filename,
+                "url": f"/files/{quote(entry.filename)}",
+                "hashes": {"sha256": published} if published is not None else {},
+            }
+            if self.metadata and entry.metadata_sha256 is not None:
+                item["core-metadata"] = {"sha256": entry.metadata_sha256}
+            files.append(item)
         document = {"meta": {"api-version": "1.0"}, "name": project, "files": files}
         return json.dumps(document).encode()
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+from pathlib import Path
 
 from safepip.diagnose import main
 from safepip.exit_codes import ExitCode
@@ -48,9 +49,29 @@ def test_text_from_stdin_says_cause_and_next_step():
 def test_nothing_found_exits_1():
     out = io.StringIO()
     assert main(["-", "--json"], stdin=io.StringIO("Successfully installed six-1.16.0\n"), stdout=out) == 1
-    assert json.loads(out.getvalue()) == {"mismatches": [], "count": 0}
+    assert json.loads(out.getvalue()) == {"mismatches": [], "count": 0, "incomplete_download": None}
 
 
 def test_missing_file_is_a_clear_usage_error(tmp_path, capsys):
     assert main([str(tmp_path / "nope.log")]) == ExitCode.USAGE
     assert capsys.readouterr().err.startswith("safepip: diagnose: cannot read")
+
+
+def test_an_incomplete_download_is_named_though_it_is_no_mismatch():
+    corpus = (
+        Path(__file__).resolve().parent.parent / "data" / "pip-outputs" / "26.3-incomplete-download-pin.txt"
+    )
+    log = "".join(line for line in corpus.read_text().splitlines(keepends=True) if not line.startswith("# "))
+    out = io.StringIO()
+    assert main(["-"], stdin=io.StringIO(log), stdout=out) == ExitCode.NOTHING_FOUND
+    assert "No hash mismatch found" in out.getvalue()
+    assert "alpha-1.0-py3-none-any.whl was cut short" in out.getvalue()
+    data = io.StringIO()
+    assert main(["-", "--json"], stdin=io.StringIO(log), stdout=data) == ExitCode.NOTHING_FOUND
+    found = json.loads(data.getvalue())
+    assert found["mismatches"] == [] and found["incomplete_download"] == {
+        "file": "alpha-1.0-py3-none-any.whl"
+    }
+    plain = io.StringIO()
+    main(["-", "--json"], stdin=io.StringIO(LOG), stdout=plain)
+    assert json.loads(plain.getvalue())["incomplete_download"] is None
