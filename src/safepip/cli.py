@@ -11,7 +11,6 @@ from __future__ import annotations
 import importlib
 import os
 import sys
-import traceback
 from collections.abc import Sequence
 
 from safepip import __version__, interrupts, messages, pipargs, settings, target, trace
@@ -51,6 +50,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return ExitCode.TARGET_UNUSABLE
         say(f"internal error: {type(exc).__name__}: {exc}", level=Level.ERROR)
         if debug or getattr(settings.current(), "debug", False):
+            import traceback
+
             traceback.print_exc()
         else:
             say("run again with --safepip-debug to see the traceback", level=Level.ERROR)

@@ -13,7 +13,6 @@ stand for ``-``. ``SAFEPIP_CONFIG_FILE`` names another file, or ``os.devnull`` f
 
 from __future__ import annotations
 
-import configparser
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -54,6 +53,8 @@ def read(env: Mapping[str, str]) -> ConfigFile:
         path, origin = paths.config_file(), "default location"
         if not path.is_file():
             return ConfigFile(path, origin, False)
+    import configparser  # only when there is a file to read: most runs have none
+
     parser = configparser.ConfigParser(interpolation=None)
     try:
         with open(path, encoding="utf-8") as handle:

@@ -19,19 +19,10 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
-from pathlib import PurePosixPath
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-from packaging.requirements import InvalidRequirement, Requirement
-from packaging.utils import (
-    InvalidSdistFilename,
-    InvalidWheelFilename,
-    parse_sdist_filename,
-    parse_wheel_filename,
-)
-
-from safepip.logtext import clean_lines
+from safepip.logtext import MAX_LINE, clean_lines
 
 HEX_LENGTH = {"md5": 32, "sha1": 40, "sha224": 56, "sha256": 64, "sha384": 96, "sha512": 128}
 #: The SHA-256 of zero bytes: a download that delivered nothing.
@@ -52,6 +43,12 @@ _USING_CACHED = re.compile(r"^\s*Using cached (?P<what>\S+)")
 _DOWNLOADING = re.compile(r"^\s*Downloading (?P<what>\S+)")
 # A single pathological block cannot grow without bound.
 _MAX_BLOCK_LINES = 10_000
+# Nor in characters: wrapped pieces are joined, not counted as lines. A real report takes a few
+# hundred characters a file.
+_MAX_BLOCK_CHARS = 4 * 1024 * 1024
+# Where the bytes of the most recent files came from ("Using cached", "Downloading"): enough for
+# any pip run, and a log of any length is read in bounded memory.
+_MAX_SOURCES = 10_000
 
 
 @dataclass(frozen=True)
@@ -116,17 +113,21 @@ class _Block:
         self.relay_prefix = relay_prefix
         self.lines: list[str] = [head]
         self.kinds: list[str] = ["head"]
+        self.chars = len(head)
 
     def feed(self, line: str) -> bool:
         """Take the next physical line; return False once it is not part of this block."""
         if self.relay_prefix and line.startswith(self.relay_prefix):
             line = line[len(self.relay_prefix) :]
-        if len(self.lines) >= _MAX_BLOCK_LINES:
+        self.chars += len(line)
+        if len(self.lines) >= _MAX_BLOCK_LINES or self.chars > _MAX_BLOCK_CHARS:
             return False
         if not line.strip():
             # Blank lines separate files; inside a wrapped line a terminal never prints one.
             return self.kinds[-1] in ("got", "blank", "head") and self._add("", "blank")
         if self._is_continuation(line):
+            if len(self.lines[-1]) + len(line) > MAX_LINE:
+                return False  # longer than any line of pip's: not (or no longer) a report
             # Trailing spaces of the piece before are real text: a terminal pads only the last
             # piece of a wrapped line, and that one is never continued.
             joined = self.lines[-1] + line
@@ -287,10 +288,21 @@ def _parses(url: str) -> bool:
 def _basename(url: str) -> str:
     """The last path segment of a URL, unquoted; of the text before any ``?``/``#`` if it is none."""
     path = urlsplit(url).path if _parses(url) else url.split("?", 1)[0].split("#", 1)[0]
-    return PurePosixPath(unquote(path)).name
+    # PurePosixPath(path).name, without pathlib interning every file name a long log mentions.
+    return next((part for part in reversed(unquote(path).split("/")) if part not in ("", ".")), "")
 
 
 def _name_and_version(requirement: str | None, url: str | None) -> tuple[str | None, str | None]:
+    # Imported here: packaging's parsers compile dozens of regular expressions, and a log without a
+    # mismatch (every command that goes well) never needs them.
+    from packaging.requirements import InvalidRequirement, Requirement
+    from packaging.utils import (
+        InvalidSdistFilename,
+        InvalidWheelFilename,
+        parse_sdist_filename,
+        parse_wheel_filename,
+    )
+
     name = version = None
     if requirement:
         try:
@@ -337,7 +349,11 @@ def _note_source(line: str, sources: dict[str, bool]) -> None:
         match = pattern.match(line)
         if match:
             what = match.group("what")
-            sources[_basename(what).lower()] = cached
+            name = _basename(what).lower()
+            sources.pop(name, None)  # the latest line about a file counts, and keeps it
+            sources[name] = cached
+            if len(sources) > _MAX_SOURCES:
+                del sources[next(iter(sources))]
             return
 
 

@@ -73,8 +73,9 @@ def _bad_entries(cache_dir: Path, record: Mismatch) -> tuple[list[CacheEntry], l
         candidates = entries_for_url(cache_dir, url) + entries_for_url(cache_dir, url + ".metadata")
     else:
         # No usable URL (pip printed "unknown package", or redacted credentials that are part of
-        # the cache key): find the entry by what it contains.
-        candidates = scan_for_digest(cache_dir, record.algorithm, record.got)
+        # the cache key): find the entries by what they contain. The scan read each body once,
+        # under this same lock, so what it found is not read again.
+        return scan_for_digest(cache_dir, record.algorithm, record.got), []
     bad, kept = [], []
     got = record.got.lower()
     for entry in candidates:

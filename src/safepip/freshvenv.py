@@ -5,8 +5,11 @@ bug (case-sensitive comparison before 24.2, the 22.3 candidate filtering), or a 
 the environment that sends pip to a bad mirror. It uses the same interpreter as the target.
 
 virtualenv seeds pip from the wheel it embeds (app-data seeding: a copy, no download), so creating
-it is fast and offline. It is never created over an existing path, and it is removed again unless
-the install in it succeeded.
+it is fast and offline: both are asked for explicitly, so a virtualenv configuration of the user's
+cannot turn them off. The app-data folder is virtualenv's default one (platformdirs), shared with
+every virtualenv made on the machine, so after the first time seeding is a copy of files already
+unpacked. It is never created over an existing path, and it is removed again unless the install in
+it succeeded.
 """
 
 from __future__ import annotations
@@ -46,7 +49,16 @@ def create(python: Path, location: Path) -> Path:
     trace.event("fresh-venv", location=str(location))
     try:
         cli_run(
-            [str(location), "--python", str(python), "--no-periodic-update", "--quiet"],
+            [
+                str(location),
+                "--python",
+                str(python),
+                "--seeder",
+                "app-data",
+                "--no-download",
+                "--no-periodic-update",
+                "--quiet",
+            ],
             setup_logging=False,
         )
     except BaseException as exc:

@@ -11,12 +11,16 @@ Nothing here changes the cache; eviction.py does that, under a lock.
 
 from __future__ import annotations
 
+import collections
 import hashlib
 import os
 import struct
+import subprocess
+import threading
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, BinaryIO
 from urllib.parse import urlsplit
 
 from packaging.utils import InvalidWheelFilename, canonicalize_name, parse_wheel_filename
@@ -27,7 +31,14 @@ from safepip.runner import capture, child_env
 HTTP_LAYOUTS = ("http-v2", "http")
 _CHUNK = 1024 * 1024
 _V1_MAGIC = b"cc=4,"
+_V1_HEAD = 64 * 1024
 _BODY_KEY = b"\xa4body"
+_KEY_LENGTH = 56  # sha224, in hex
+_HEX = frozenset("0123456789abcdef")
+#: Threads reading and hashing candidate bodies during a scan by content. More than cores: most of
+#: the time they wait for the disk, and several reads in flight make a cold cache about as quick to
+#: scan as to read (measured by scripts/bench.py).
+_WORKERS = 8
 
 
 @dataclass(frozen=True)
@@ -48,6 +59,20 @@ class CacheEntry:
 
 def locate(pip: Sequence[str], line: PipCommandLine, env: Mapping[str, str]) -> Path | None:
     """pip's cache directory, asked of the target pip itself so config files and variables count."""
+    argv = locate_command(pip, line)
+    if argv is None:
+        return None
+    try:
+        return location(capture(argv, child_env(env)))
+    except (OSError, ValueError, subprocess.TimeoutExpired):
+        return None
+
+
+def locate_command(pip: Sequence[str], line: PipCommandLine) -> list[str] | None:
+    """``pip cache dir`` with the user's ``--cache-dir``/``--isolated``; None with --no-cache-dir.
+
+    Apart from `locate`, so it can run beside other helpers (runner.Helper) and be read with `location`.
+    """
     if line.no_cache_dir:
         return None
     general: list[str] = []
@@ -55,10 +80,11 @@ def locate(pip: Sequence[str], line: PipCommandLine, env: Mapping[str, str]) -> 
         general += ["--cache-dir", line.value("--cache-dir") or ""]
     if "--isolated" in line.flags:
         general.append("--isolated")
-    try:
-        proc = capture([*pip, *general, "cache", "dir"], child_env(env))
-    except (OSError, ValueError):
-        return None
+    return [*pip, *general, "cache", "dir"]
+
+
+def location(proc: subprocess.CompletedProcess[str]) -> Path | None:
+    """The cache directory in what ``pip cache dir`` printed, or None when it found none."""
     lines = [s for s in proc.stdout.splitlines() if s.strip()]
     if proc.returncode != 0 or not lines:
         # pip < 20.1 has no `cache` command; the cache is then disabled or unknowable.
@@ -91,10 +117,8 @@ def entries_for_url(cache_dir: Path, url: str) -> list[CacheEntry]:
     return found
 
 
-def _v1_body_span(handle: os.PathLike[str] | Path) -> tuple[int, int] | None:
-    """Offset and length of the body inside an old-layout record, found without reading it all."""
-    with open(handle, "rb") as f:
-        head = f.read(64 * 1024)
+def _v1_body_span(head: bytes) -> tuple[int, int] | None:
+    """Offset and length of the body inside an old-layout record, from the record's first bytes."""
     if not head.startswith(_V1_MAGIC):
         return None
     at = head.find(_BODY_KEY)
@@ -122,34 +146,109 @@ def _v1_body_span(handle: os.PathLike[str] | Path) -> tuple[int, int] | None:
     return pos + 1 + size_len, length
 
 
-def _digest_span(path: Path, algorithm: str, offset: int, length: int | None) -> str:
+def _digest_rest(f: BinaryIO, digest: Any, remaining: int | None, buffer: bytearray) -> str:
+    """Feed `digest` the rest of `f` (at most `remaining` bytes), read into `buffer`."""
+    view = memoryview(buffer)
+    while remaining is None or remaining > 0:
+        size = f.readinto(view if remaining is None or remaining >= len(buffer) else view[:remaining])
+        if not size:
+            break
+        digest.update(view[:size])
+        if remaining is not None:
+            remaining -= size
+    return str(digest.hexdigest())
+
+
+def body_digest(entry: CacheEntry, algorithm: str, buffer: bytearray | None = None) -> str | None:
+    """The hash of the response body an entry holds, or None if the entry has no readable body.
+
+    Every byte is read once: in the old layout the record's first bytes locate the body and are
+    hashed from memory, and the read goes on from there. `buffer` is reused for the reads.
+    """
     digest = hashlib.new(algorithm)
-    with open(path, "rb") as f:
-        f.seek(offset)
-        remaining = length
-        while remaining is None or remaining > 0:
-            chunk = f.read(_CHUNK if remaining is None else min(_CHUNK, remaining))
-            if not chunk:
-                break
-            digest.update(chunk)
-            if remaining is not None:
-                remaining -= len(chunk)
-    return digest.hexdigest()
-
-
-def body_digest(entry: CacheEntry, algorithm: str) -> str | None:
-    """The hash of the response body an entry holds, or None if the entry has no readable body."""
+    buffer = bytearray(_CHUNK) if buffer is None else buffer
     try:
         if entry.layout == "http-v2":
-            if entry.body is None or not entry.body.exists():
+            if entry.body is None:
                 return None
-            return _digest_span(entry.body, algorithm, 0, None)
-        span = _v1_body_span(entry.record)
-        if span is None:
-            return None
-        return _digest_span(entry.record, algorithm, *span)
+            with open(entry.body, "rb", buffering=0) as f:
+                return _digest_rest(f, digest, None, buffer)
+        with open(entry.record, "rb", buffering=0) as f:
+            head = f.read(_V1_HEAD)
+            span = _v1_body_span(head)
+            if span is None:
+                return None
+            offset, length = span
+            digest.update(head[offset : offset + length])
+            return _digest_rest(f, digest, length - len(head[offset : offset + length]), buffer)
     except OSError:
         return None
+
+
+def _is_key(name: str) -> bool:
+    return len(name) == _KEY_LENGTH and all(c in _HEX for c in name)
+
+
+def _candidates(cache_dir: Path, empty: bool) -> Iterator[CacheEntry]:
+    """The entries whose body could be the bytes sought, found without reading any file.
+
+    Skipped unread: files not named as a cache key or not in the key's folder (pip never reads
+    them), http-v2 records (the body is the ``.body`` beside them), and bodies of the wrong size:
+    empty ones when the bytes sought are not `empty`, and the others when they are.
+    """
+    for layout in HTTP_LAYOUTS:
+        root = os.path.join(cache_dir, layout)
+        for folder, _dirs, files in os.walk(root):
+            for name in files:
+                key = name[: -len(".body")] if layout == "http-v2" and name.endswith(".body") else name
+                if key == name and layout == "http-v2":
+                    continue
+                if not _is_key(key) or folder != os.path.join(root, *key[:5]):
+                    continue
+                path = os.path.join(folder, name)
+                if layout == "http-v2":
+                    try:
+                        if (os.stat(path).st_size == 0) != empty:
+                            continue
+                    except OSError:
+                        continue
+                    yield CacheEntry(layout, Path(folder, key), Path(path))
+                else:
+                    yield CacheEntry(layout, Path(path))
+
+
+def scan_for_digest(cache_dir: Path, algorithm: str, digest: str) -> list[CacheEntry]:
+    """Every HTTP cache entry whose body hashes to `digest`: for reports that printed no URL.
+
+    Each candidate body is read once, and nothing else is read (see `_candidates`). Several
+    threads read and hash at once (file reads and hashlib release the GIL): on disk the reads
+    overlap, and hashing uses every core.
+    """
+    digest = digest.lower()
+    empty = digest == hashlib.new(algorithm).hexdigest()
+    pending = collections.deque(_candidates(cache_dir, empty))
+    found: list[CacheEntry] = []
+    stop = threading.Event()
+
+    def work() -> None:
+        buffer = bytearray(_CHUNK)
+        while not stop.is_set():
+            try:
+                entry = pending.popleft()  # atomic: each entry goes to one worker
+            except IndexError:
+                return
+            if body_digest(entry, algorithm, buffer) == digest:
+                found.append(entry)
+
+    workers = [threading.Thread(target=work, daemon=True) for _ in range(min(_WORKERS, len(pending)))]
+    try:
+        for worker in workers:
+            worker.start()
+        for worker in workers:
+            worker.join()
+    finally:
+        stop.set()  # an interrupt in join(): the workers stop after their current file
+    return sorted(found, key=lambda e: (HTTP_LAYOUTS.index(e.layout), str(e.record)))
 
 
 def _walk_files(root: Path) -> Iterator[Path]:
@@ -158,30 +257,6 @@ def _walk_files(root: Path) -> Iterator[Path]:
     for folder, _dirs, files in os.walk(root):
         for name in files:
             yield Path(folder, name)
-
-
-def scan_for_digest(cache_dir: Path, algorithm: str, digest: str) -> list[CacheEntry]:
-    """Every HTTP cache entry whose body hashes to `digest`: for reports that printed no URL.
-
-    Each candidate body is read once. Records of http-v2 are skipped unread (their bodies are the
-    ``.body`` files), and so is every file whose name is not a cache key.
-    """
-    digest = digest.lower()
-    found = []
-    for layout in HTTP_LAYOUTS:
-        for path in _walk_files(cache_dir / layout):
-            name = path.name
-            if layout == "http-v2":
-                if not name.endswith(".body"):
-                    continue
-                entry = CacheEntry(layout, path.with_name(name[: -len(".body")]), path)
-            else:
-                if len(name) != 56:
-                    continue
-                entry = CacheEntry(layout, path)
-            if body_digest(entry, algorithm) == digest:
-                found.append(entry)
-    return found
 
 
 def built_wheels(cache_dir: Path, name: str, version: str | None) -> list[Path]:

@@ -19,10 +19,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import Enum
+from typing import TYPE_CHECKING
 
-from safepip.classify import Cause, classify
-from safepip.detector import Mismatch
 from safepip.exit_codes import ExitCode
+
+if TYPE_CHECKING:
+    from safepip.classify import Cause
+    from safepip.detector import Mismatch
 
 
 class Rung(str, Enum):
@@ -102,6 +105,10 @@ def published_hashes(history: list[Attempt]) -> dict[str, tuple[str, str]]:
 
 def causes(history: list[Attempt]) -> dict[Mismatch, Cause]:
     """The cause of each mismatch of the last attempt, using hashes other attempts printed."""
+    # Imported when a mismatch is classified, not with the planner: recovery.py imports the planner
+    # before pip starts, and the classifier (with the detector under it) while pip runs.
+    from safepip.classify import classify
+
     known = published_hashes(history)
     out = {}
     for record in history[-1].mismatches:
@@ -150,6 +157,8 @@ def next_step(history: list[Attempt], context: Context) -> Rung | Verdict:
     if not last.mismatches:
         # Not a hash mismatch (any more): pip's own failure, pip's own exit code, no retries.
         return Verdict(Outcome.PIP_FAILED, last.exit_code)
+    from safepip.classify import Cause
+
     found = causes(history)
     stale = tuple(r for r, c in found.items() if c is Cause.STALE_PIN)
     if stale:

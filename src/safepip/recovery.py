@@ -4,36 +4,47 @@ The loop itself is tenacity's: each attempt runs one rung and returns what the p
 tenacity retries while that is another rung, waits (backoff only before plain retries), calls the
 per-rung hook that tells the user what happens next, and stops after a bounded number of pip runs.
 The side effects live in the rung functions below; the decisions live in planner.py.
+
+On the normal path (pip succeeds, or fails for another reason) safepip runs pip once, reads its log
+and exits: what only a recovery needs (tenacity, the cache and eviction modules, virtualenv) is
+imported once pip has reported a mismatch, so a command that goes well does not pay for it. At the
+first mismatch the helpers that locate pip's cache and look at the target environment start at
+once, side by side, and run while safepip asks the index for its hashes.
 """
 
 from __future__ import annotations
 
 import os
 import shutil
+import subprocess
 import tempfile
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from tenacity import RetryCallState, Retrying, retry_if_result, stop_after_attempt
-
-from safepip import eviction, freshvenv, incomplete, pipcache, published, report
-from safepip.detector import Mismatch, detect
 from safepip.exit_codes import ExitCode
-from safepip.logtext import read_lines
 from safepip.messages import say
 from safepip.pipargs import PipCommandLine
 from safepip.planner import Attempt, Context, Outcome, Rung, Verdict, next_step, steerable
-from safepip.runner import capture, child_env, run
+from safepip.runner import Helper, capture, child_env, run
 from safepip.settings import Settings
 from safepip.target import Target
+
+if TYPE_CHECKING:
+    from tenacity import RetryCallState
+
+    from safepip import published
+    from safepip.detector import Mismatch
 
 #: pip runs at most: the first, two in the target environment, one in a fresh virtualenv, and one
 #: spare for a plain retry when the user passed --no-cache-dir already.
 MAX_PIP_RUNS = 5
 _LOG_VARIABLES = ("PIP_LOG", "PIP_LOG_FILE", "PIP_LOCAL_LOG")
 _UNSET = object()
+#: Run in the target interpreter: the facts `_venv_could_differ` needs.
+_TARGET_PROBE = "import sys; print(sys.prefix); import pip; print(pip.__version__)"
 
 
 @dataclass
@@ -49,6 +60,8 @@ class _State:
     no_binary: list[str] = field(default_factory=list)
     #: What the index publishes per release, asked once: {(name, version): files or None}.
     releases: dict[tuple[str, str], list[published.PublishedFile] | None] = field(default_factory=dict)
+    #: Helpers started at the first mismatch and read when their answer is needed: "cache", "target".
+    probes: dict[str, Helper | None] = field(default_factory=dict)
 
 
 class Recovery:
@@ -71,19 +84,36 @@ class Recovery:
         try:
             result = self._climb()
         finally:
+            for probe in self.state.probes.values():
+                if probe is not None:
+                    probe.cancel()
             shutil.rmtree(self.scratch, ignore_errors=True)
             if self.state.venv is not None and not self.state.venv_kept:
+                from safepip import freshvenv
+
                 # Interrupted after the fresh virtualenv was made and before its verdict: not kept.
                 freshvenv.remove(self.state.venv)
         seconds = time.monotonic() - started
-        report.verdict(result, self.history, seconds, self.state.notes)
-        # The run as data, for the JSON report, the history log and GitHub Actions (runrecord.py).
-        from safepip import runrecord
+        from safepip import report
 
-        runrecord.publish(runrecord.build(self, result, seconds), self.settings, self.env)
+        report.verdict(result, self.history, seconds, self.state.notes)
+        # The run as data, for the JSON report, the history log and GitHub Actions (runrecord.py),
+        # which want it when a report was asked for or pip reported a mismatch, and only then.
+        if self.settings.report is not None or any(a.mismatches for a in self.history):
+            from safepip import runrecord
+
+            runrecord.publish(runrecord.build(self, result, seconds), self.settings, self.env)
         return int(result.exit_code)
 
     def _climb(self) -> Verdict:
+        first = self._attempt()
+        if not isinstance(first, Rung):
+            return first
+        # A recovery: only now is the retry loop needed. tenacity runs it from the first attempt's
+        # outcome on, so its waits, hooks and the bound on pip runs count that attempt too.
+        from tenacity import Retrying, retry_if_result, stop_after_attempt
+
+        made = [first]
         retrying = Retrying(
             stop=stop_after_attempt(MAX_PIP_RUNS),
             retry=retry_if_result(lambda step: isinstance(step, Rung)),
@@ -91,7 +121,7 @@ class Recovery:
             before_sleep=self._announce,
             retry_error_callback=self._out_of_attempts,
         )
-        result = retrying(self._attempt)
+        result = retrying(lambda: made.pop() if made else self._attempt())
         assert isinstance(result, Verdict)
         return result
 
@@ -106,6 +136,7 @@ class Recovery:
             Rung.FRESH_VENV: self._fresh_venv,
         }[rung]()
         if attempt.exit_code != 0 and attempt.mismatches:
+            self._start_probes()
             attempt.mismatches = [self._with_index_facts(r) for r in attempt.mismatches]
         self.history.append(attempt)
         step = next_step(self.history, self._context() if attempt.mismatches else Context())
@@ -121,6 +152,8 @@ class Recovery:
 
     def _announce(self, state: RetryCallState) -> None:
         wait = state.next_action.sleep if state.next_action else 0.0
+        from safepip import report
+
         report.rung_line(self.history, self.state.pending, wait)
 
     def _out_of_attempts(self, state: RetryCallState) -> Verdict:
@@ -147,6 +180,8 @@ class Recovery:
         )
 
     def _evict_and_retry(self) -> Attempt:
+        from safepip import eviction
+
         previous = self.history[-1].mismatches
         rung = Rung.RETRY
         cache_dir = self._cache_dir()
@@ -167,6 +202,8 @@ class Recovery:
         return self._run_pip(Rung.NO_CACHE, self.pip, self._command_line(no_cache=True), cache_bypassed=True)
 
     def _fresh_venv(self) -> Attempt:
+        from safepip import freshvenv
+
         label = Path(self.line.value("--requirement") or "requirements").stem
         try:
             location = freshvenv.choose_location(self.settings.venv_path, label)
@@ -233,6 +270,8 @@ class Recovery:
         )
         if not (missing or stale_looking) or record.locked_file:
             return record
+        from safepip import published
+
         key = (record.name, record.version)
         if key not in self.state.releases:
             self.state.releases[key] = published.release_files(
@@ -264,7 +303,7 @@ class Recovery:
             line_args = [*args[: cut + 1], *extra, *args[cut + 1 :]] if cut is not None else [*args, *extra]
         argv = [*pip, *line_args]
         try:
-            result = run(argv, self.env, log_path=log_path)
+            result = run(argv, self.env, log_path=log_path, meanwhile=_prepare_for_the_log)
         except OSError as exc:
             raise TargetUnusable(f"cannot run {pip[0]}: {exc.strerror or exc}") from exc
         mismatches = self._read_mismatches(log_path, offset)
@@ -273,6 +312,8 @@ class Recovery:
             self._check_pip_present(pip)
         if result.exit_code != 0 and not mismatches and result.interrupted_by is None:
             # pip 25.1+'s cut-short download: passed through, with one line on what it is.
+            from safepip import incomplete
+
             incomplete.explain(log_path, offset)
         return Attempt(
             rung=rung,
@@ -300,6 +341,9 @@ class Recovery:
 
     @staticmethod
     def _read_mismatches(path: Path, offset: int) -> list[Mismatch]:
+        from safepip.detector import detect
+        from safepip.logtext import read_lines
+
         try:
             with open(path, encoding="utf-8", errors="replace", newline="") as handle:
                 handle.seek(offset)
@@ -314,9 +358,36 @@ class Recovery:
         if problem:
             raise TargetUnusable(problem)
 
+    def _start_probes(self) -> None:
+        """Start what the first mismatch needs to know (pip's cache, the target), side by side."""
+        if self.state.probes:
+            return
+        from safepip import pipcache
+
+        wanted = {
+            "cache": pipcache.locate_command(self.pip, self.line),
+            "target": [str(self.target.python), "-c", _TARGET_PROBE],
+        }
+        for name, argv in wanted.items():
+            try:
+                self.state.probes[name] = Helper(argv, child_env(self.env)) if argv else None
+            except (OSError, ValueError):
+                self.state.probes[name] = None  # asked again, plainly, when needed
+
+    def _probe(self, name: str, argv: list[str]) -> subprocess.CompletedProcess[str]:
+        """The answer of a started probe, or of `argv` run now if none was started."""
+        probe = self.state.probes.get(name)
+        return probe.result() if probe is not None else capture(argv, child_env(self.env))
+
     def _cache_dir(self) -> Path | None:
         if self.state.cache_dir is _UNSET:
-            found = pipcache.locate(self.pip, self.line, self.env)
+            from safepip import pipcache
+
+            argv = pipcache.locate_command(self.pip, self.line)
+            try:
+                found = pipcache.location(self._probe("cache", argv)) if argv else None
+            except (OSError, ValueError, subprocess.TimeoutExpired):
+                found = None
             self.state.cache_dir = found
             if found is None or not found.is_dir() or not os.access(found, os.W_OK):
                 self.state.cache_usable = False
@@ -345,14 +416,7 @@ class Recovery:
         """
         from packaging.version import InvalidVersion, Version
 
-        probe = capture(
-            [
-                str(self.target.python),
-                "-c",
-                "import sys; print(sys.prefix); import pip; print(pip.__version__)",
-            ],
-            child_env(self.env),
-        )
+        probe = self._probe("target", [str(self.target.python), "-c", _TARGET_PROBE])
         lines = probe.stdout.splitlines()
         if probe.returncode != 0 or len(lines) < 2:
             return False
@@ -368,3 +432,12 @@ class Recovery:
 
 class TargetUnusable(Exception):
     pass
+
+
+def _prepare_for_the_log() -> None:
+    """Import what reading pip's log and deciding on it need, while pip runs.
+
+    pip keeps one core busy for seconds; these imports on another core then cost the command
+    nothing, where before pip started or after it ended they would add to every install.
+    """
+    from safepip import classify, detector, logtext, report  # noqa: F401

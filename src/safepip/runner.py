@@ -13,12 +13,13 @@ then killed, as nox does. safepip itself still exits with the code of the signal
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
 import threading
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType
@@ -44,7 +45,15 @@ def _handled_signals() -> list[signal.Signals]:
     return [getattr(signal, name) for name in wanted if hasattr(signal, name)]
 
 
-def run(argv: Sequence[str], env: Mapping[str, str], *, log_path: Path | None = None) -> PipRun:
+def run(
+    argv: Sequence[str],
+    env: Mapping[str, str],
+    *,
+    log_path: Path | None = None,
+    meanwhile: Callable[[], object] | None = None,
+) -> PipRun:
+    """Run pip and wait for it; `meanwhile` is called once pip has started (and signals are taken),
+    for work that can overlap with pip's instead of adding to it."""
     trace.event("pip", argv=list(argv), env=trace.env_changes(env))
     start = time.monotonic()
     child = subprocess.Popen(list(argv), env=dict(env))
@@ -85,6 +94,10 @@ def run(argv: Sequence[str], env: Mapping[str, str], *, log_path: Path | None = 
         except ValueError:  # not the main thread (safepip used as a library): leave signals alone
             break
     try:
+        if meanwhile is not None:
+            # Side work must never leave pip unwatched; if it fails, it fails again where needed.
+            with contextlib.suppress(Exception):
+                meanwhile()
         code = child.wait()
     finally:
         for sig, handler in previous.items():
@@ -106,18 +119,48 @@ def capture(
     argv: Sequence[str], env: Mapping[str, str], *, timeout: float = 120
 ) -> subprocess.CompletedProcess[str]:
     """Run a helper command (``pip cache dir``, ``pip --version``) quietly and read its output."""
-    trace.event("helper", argv=list(argv))
-    return subprocess.run(
-        list(argv),
-        env=dict(env),
-        stdin=subprocess.DEVNULL,
-        capture_output=True,
-        text=True,
-        encoding="utf-8",
-        errors="replace",
-        timeout=timeout,
-        check=False,
-    )
+    return Helper(argv, env, timeout=timeout).result()
+
+
+class Helper:
+    """A helper command started now and read later, so that several run at once (or one runs while
+    safepip does something else) instead of one after another. `capture` is start-and-read."""
+
+    def __init__(self, argv: Sequence[str], env: Mapping[str, str], *, timeout: float = 120) -> None:
+        trace.event("helper", argv=list(argv))
+        self.argv = list(argv)
+        self._deadline = time.monotonic() + timeout
+        self._done: subprocess.CompletedProcess[str] | None = None
+        self._process = subprocess.Popen(
+            self.argv,
+            env=dict(env),
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            encoding="utf-8",
+            errors="replace",
+        )
+
+    def result(self) -> subprocess.CompletedProcess[str]:
+        """Its output, once it exited; past the timeout it is killed and TimeoutExpired raised."""
+        if self._done is None:
+            try:
+                out, err = self._process.communicate(timeout=max(0.0, self._deadline - time.monotonic()))
+            except BaseException:  # the timeout, or an interrupt while waiting: never leave it running
+                self.cancel()
+                raise
+            self._done = subprocess.CompletedProcess(self.argv, self._process.returncode, out, err)
+        return self._done
+
+    def cancel(self) -> None:
+        """Stop it if it still runs (its answer is no longer wanted); nothing once it was read."""
+        if self._done is not None:
+            return
+        if self._process.poll() is None:
+            self._process.kill()
+        out, err = self._process.communicate()
+        self._done = subprocess.CompletedProcess(self.argv, self._process.returncode, out, err)
 
 
 def child_env(env: Mapping[str, str]) -> dict[str, str]:

@@ -12,16 +12,15 @@ read back. Without the variable, every call here returns at once. It is not a us
 
 from __future__ import annotations
 
-import json
 import os
 import time
-import uuid
 from collections.abc import Mapping
 from typing import Any
 
 VARIABLE = "SAFEPIP_TRACE"
-#: Tells the records of one safepip process from another's in a shared file.
-INVOCATION = uuid.uuid4().hex
+#: Tells the records of one safepip process from another's in a shared file. (Not uuid: importing
+#: it costs every pip command a few milliseconds, tracing or not.)
+INVOCATION = os.urandom(16).hex()
 
 
 def enabled() -> bool:
@@ -33,6 +32,8 @@ def event(kind: str, **data: Any) -> None:
     path = os.environ.get(VARIABLE)
     if not path:
         return
+    import json  # only when tracing: json is not needed on pip's normal path
+
     record = {"kind": kind, "invocation": INVOCATION, "pid": os.getpid(), "time": time.time(), **data}
     line = (json.dumps(record, default=str) + "\n").encode("utf-8")
     try:

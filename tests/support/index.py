@@ -23,6 +23,8 @@ server is the smallest thing that behaves like PyPI or a mirror for that purpose
 * With ``metadata=True`` wheels also get PEP 658/714 metadata files (``<wheel>.metadata``,
   advertised with ``data-dist-info-metadata`` and ``data-core-metadata``); these are files like
   any other here, so faults and counts apply to them under the name ``<wheel>.metadata``.
+* With ``throttle=N`` every response body is sent at N bytes per second at most (per response, as
+  a link of that speed would), for benchmarks that need realistic transfer times.
 
 HTTPS uses a certificate for both 127.0.0.1 and ``localhost`` issued by a ``trustme`` CA. With
 ``host="localhost"`` URLs name ``localhost`` (the server listens on 127.0.0.1 either way): pip 24.3.1
@@ -42,6 +44,7 @@ import socketserver
 import ssl
 import sys
 import threading
+import time
 import traceback
 import zipfile
 from dataclasses import dataclass
@@ -132,8 +135,11 @@ class PackageIndex:
         metadata: bool = False,
         json_api: bool = False,
         host: str = _HOST,
+        throttle: int | None = None,
     ) -> None:
         self.root = Path(root)
+        #: Bytes per second per response body, or None for as fast as the socket takes them.
+        self.throttle = throttle
         #: The host name in URLs and in --trusted-host: 127.0.0.1, or localhost (same socket).
         self.host = host
         self.files_dir = self.root / "files"
@@ -563,6 +569,7 @@ class _Handler(BaseHTTPRequestHandler):
         self._dispatch(head=True)
 
     def _dispatch(self, *, head: bool) -> None:
+        self._paced_from: float | None = None  # the throttle paces each response on its own
         path = urlsplit(self.path).path
         self.index._record(self.command, path)
         parts = unquote(path).split("/")
@@ -616,12 +623,13 @@ class _Handler(BaseHTTPRequestHandler):
         elif fault == "good" or (fault == "corrupt_once" and number > 0):
             self._file_headers(entry, entry.size)
             with open(entry.path, "rb") as stream:
-                shutil.copyfileobj(stream, self.wfile, _CHUNK)
+                for chunk in iter(lambda: stream.read(_CHUNK), b""):
+                    self._write(chunk)
         elif fault in ("corrupt_once", "corrupt_always", "corrupt_random"):
             variant = number + 1 if fault == "corrupt_random" else 0
             data = corrupted(entry.path.read_bytes(), variant)
             self._file_headers(entry, len(data))
-            self.wfile.write(data)
+            self._write(data)
         elif fault == "empty":
             self._file_headers(entry, 0)
         else:  # truncated
@@ -653,7 +661,25 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_header("Cache-Control", "max-age=0")
         self.end_headers()
         if not head:
-            self.wfile.write(body)
+            self._write(body)
+
+    def _write(self, data: bytes) -> None:
+        """Send part of a response body, no faster than the index's throttle allows."""
+        rate = self.index.throttle
+        if not rate:
+            self.wfile.write(data)
+            return
+        if self._paced_from is None:
+            self._paced_from, self._paced_bytes = time.monotonic(), 0
+        step = max(1, rate // 50)  # 20 ms worth of bytes a write keeps the pace smooth
+        for start in range(0, len(data), step):
+            due = self._paced_from + self._paced_bytes / rate
+            delay = due - time.monotonic()
+            if delay > 0:
+                time.sleep(delay)
+            piece = data[start : start + step]
+            self.wfile.write(piece)
+            self._paced_bytes += len(piece)
 
     def _redirect(self, location: str) -> None:
         self.send_response(HTTPStatus.MOVED_PERMANENTLY)

@@ -1,0 +1,69 @@
+"""scripts/bench.py keeps working: a tiny run prints every figure with its target.
+
+The timings of so small a run mean nothing and are not checked (targets belong to the benchmark,
+never to tests). What is checked is that each figure is measured, and the few figures that are
+facts rather than timings: the pip runs of a recovery, the downloads of the fresh virtualenv, the
+modules a normal install imports.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+
+import pytest
+from tests.support.envs import run
+
+from conftest import ROOT
+
+pytestmark = pytest.mark.integration
+
+FIGURES = (
+    "start-up on top of pip",
+    "imports on the passthrough path",
+    "heavy modules imported on the passthrough path",
+    "imports on the normal install path",
+    "heavy modules imported on the normal install path",
+    "normal path: warm-cache install of 2, safepip / pip",
+    "normal path: pip's --log alone (which safepip adds) / pip",
+    "normal path: a do-nothing Python wrapper / pip",
+    "recovery: safepip / the ideal by hand",
+    "recovery: safepip / `pip install --no-cache-dir`",
+    "recovery, JSON index: safepip / the ideal by hand",
+    "recovery, JSON index: safepip / `pip install --no-cache-dir`",
+    "recovery: pip runs for a cache-caused mismatch",
+    "recovery, JSON index: pip runs for a cache-caused mismatch",
+    "recovery: helper processes besides pip, run side by side",
+    "recovery: safepip's own time",
+    "scan by content: the synthetic cache",
+    "scan by content: bytes read / candidates' bytes",
+    "scan by content, warm page cache: time / reading each candidate once",
+    "scan by content, warm page cache: time / reading and hashing each once",
+    "URL known: bytes read to evict (no scan)",
+    "fresh virtualenv: safepip's",
+    "fresh virtualenv: downloads while creating it",
+    "memory: peak",
+)
+
+
+def test_a_smoke_run_prints_every_figure(env, tmp_path):
+    bench_env = {**env, "TMPDIR": str(tmp_path), "TEMP": str(tmp_path), "TMP": str(tmp_path)}
+    bench = [sys.executable, ROOT / "scripts" / "bench.py", "--inside-venv", "--smoke"]
+    result = run(bench, env=bench_env, timeout=600)
+    assert result.returncode == 0, result.stdout + result.stderr
+    table = result.stdout.split("\nfigure ", 1)[1]
+    for figure in FIGURES:
+        assert figure in table, f"{figure!r} missing from:\n{table}"
+    rows = {line[:80].rstrip(): line for line in table.splitlines()}
+
+    def row(start: str) -> str:
+        return next(line for name, line in rows.items() if name.startswith(start))
+
+    for index in ("", ", JSON index"):
+        runs = row(f"recovery{index}: pip runs for a cache-caused mismatch")
+        assert re.search(r"\s2\s+exactly 2\s+PASS$", runs)
+    assert re.search(r"\s0 \(pip [\d.]+ seeded .*\)\s+0\s+PASS$", row("fresh virtualenv: downloads"))
+    assert re.search(r"\snone\s+none\s+PASS$", row("heavy modules imported on the normal install path"))
+    assert "<= 1.03x" in row("normal path: warm-cache install")  # each target printed beside its figure
+    # It cleans up after itself.
+    assert not list(tmp_path.glob("safepip-bench-*"))
