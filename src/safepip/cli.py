@@ -26,6 +26,9 @@ OWN_COMMANDS = {
     "shell-init": "shellinit",
     "diagnose": "diagnose",
 }
+#: The spellings the issues gave them (``safepip doctor``), kept for the words pip has no command
+#: for. ``config`` is not among them: ``safepip config list`` is pip's own.
+BARE_COMMANDS = frozenset({"diagnose", "doctor", "history", "shell-init"})
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -68,9 +71,8 @@ def _main(args: list[str]) -> int:
     if own.show_version:
         sys.stdout.write(f"safepip {__version__}\n")
         return ExitCode.OK
-    if own.command is None and pip_args[:1] == ["diagnose"]:
-        # The spelling from before safepip's commands became --safepip-NAME (pip has no diagnose).
-        own.command, own.command_args, pip_args = "diagnose", pip_args[1:], []
+    if own.command is None and pip_args[:1] and pip_args[0] in BARE_COMMANDS:
+        own.command, own.command_args, pip_args = pip_args[0], pip_args[1:], []
     if own.command is not None:
         settings.activate(settings.with_config_file(own, os.environ))
         module = importlib.import_module(f"safepip.{OWN_COMMANDS[own.command]}")

@@ -62,6 +62,8 @@ class _State:
     releases: dict[tuple[str, str], list[published.PublishedFile] | None] = field(default_factory=dict)
     #: Helpers started at the first mismatch and read when their answer is needed: "cache", "target".
     probes: dict[str, Helper | None] = field(default_factory=dict)
+    #: The target environment's pip version, as it printed it (None until probed, or unknown).
+    target_pip: str | None = None
 
 
 class Recovery:
@@ -94,6 +96,8 @@ class Recovery:
                 # Interrupted after the fresh virtualenv was made and before its verdict: not kept.
                 freshvenv.remove(self.state.venv)
         seconds = time.monotonic() - started
+        if result.outcome is Outcome.TAMPERING:
+            self._note_cut_short_downloads()
         from safepip import report
 
         report.verdict(result, self.history, seconds, self.state.notes)
@@ -421,6 +425,7 @@ class Recovery:
         if probe.returncode != 0 or len(lines) < 2:
             return False
         prefix = Path(lines[0].strip())
+        self.state.target_pip = lines[1].strip()
         if any((prefix / name).is_file() for name in ("pip.conf", "pip.ini")):
             self.state.notes.append(f"the target environment has its own pip configuration in {prefix}")
             return True
@@ -428,6 +433,27 @@ class Recovery:
             return Version(lines[1].strip()) < Version("24.2")
         except InvalidVersion:
             return False
+
+    def _note_cut_short_downloads(self) -> None:
+        """Say so when the repeated bytes came from a pip that cannot tell a short download.
+
+        pip before 25.1 hashes whatever part of a file arrived: a server or proxy that cuts the file
+        at the same byte every time then looks exactly like a mirror serving other bytes.
+        """
+        from packaging.version import InvalidVersion, Version
+
+        if not self.history or self.history[-1].in_fresh_venv or self.state.target_pip is None:
+            return
+        try:
+            old = Version(self.state.target_pip) < Version("25.1")
+        except InvalidVersion:
+            return
+        if old:
+            self.state.notes.append(
+                f"pip {self.state.target_pip} (in the target environment) cannot tell a download cut "
+                "short from wrong bytes: a server or proxy that cuts the file at the same point every "
+                "time looks just like this. pip 25.1 and newer report that as incomplete-download."
+            )
 
 
 class TargetUnusable(Exception):

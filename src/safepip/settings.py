@@ -43,7 +43,7 @@ safepip's own commands (spelled as options, so none can hide a pip command):
   --safepip-shell-init bash|zsh|fish|powershell
                                        shell code so that pip and pip3 run through safepip
   --safepip-diagnose [FILE|-] [--json] explain a pip log pasted from anywhere
-                                       (also: safepip diagnose ...)
+  The words pip has no command for work bare too: safepip doctor, history, shell-init, diagnose.
 
 safepip options (each also a SAFEPIP_* variable and, most, a config-file key):
   --safepip-no-venv         never use the fresh-virtualenv rung          SAFEPIP_NO_VENV=1

@@ -108,13 +108,31 @@ def test_safepip_help_lists_its_commands_and_pips_help_stays_pips(target_venv, s
     assert "--safepip" not in pips.stdout
 
 
-def test_diagnose_keeps_its_old_spelling(safepip_env, safepip, tmp_path):
+@pytest.mark.parametrize(
+    ("command", "args", "code"),
+    [
+        ("diagnose", ["LOG"], ExitCode.NOTHING_FOUND),
+        ("shell-init", ["bash"], ExitCode.OK),
+        ("history", ["--json"], ExitCode.OK),
+    ],
+)
+def test_commands_pip_does_not_have_also_work_without_the_prefix(
+    safepip_env, safepip, tmp_path, command, args, code
+):
     log = tmp_path / "ci.log"
     log.write_text("nothing to see\n")
-    old = safepip("diagnose", log, env=safepip_env)
-    new = safepip("--safepip-diagnose", log, env=safepip_env)
-    assert old.returncode == new.returncode == ExitCode.NOTHING_FOUND
-    assert old.stdout == new.stdout != ""
+    args = [log if a == "LOG" else a for a in args]
+    bare = safepip(command, *args, env=safepip_env)
+    prefixed = safepip(f"--safepip-{command}", *args, env=safepip_env)
+    assert bare.returncode == prefixed.returncode == code, bare.stderr
+    assert bare.stdout == prefixed.stdout != ""
+    assert "unknown command" not in bare.stderr
+
+
+def test_safepip_doctor_without_the_prefix_is_safepips(safepip_env, safepip):
+    result = safepip("doctor", env=safepip_env)
+    assert "unknown command" not in result.stderr
+    assert result.stdout.startswith("safepip doctor"), result.stdout
 
 
 # -- colour and verbosity ----------------------------------------------------------------------

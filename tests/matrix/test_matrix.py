@@ -534,6 +534,9 @@ def test_cut_short_download(bench, cell, version):
         if compares_hashes_safely(version):
             assert result.returncode == ExitCode.TAMPERING_SUSPECTED, result.stderr
             assert b.index.downloads(ALPHA) == 2
+            # The refusal says what this pip cannot tell apart.
+            doubt = f"pip {version} (in the target environment) cannot tell a download cut short"
+            assert doubt in result.stderr
             cell("21 · pip reports a mismatch")
         else:
             # The fresh virtualenv's current pip names it for what it is.
