@@ -31,11 +31,12 @@ class Level(Enum):
 
     @property
     def threshold(self) -> int | None:
-        return self.value[0]
+        threshold: int | None = self.value[0]
+        return threshold
 
     @property
     def style(self) -> str:
-        return self.value[1]
+        return str(self.value[1])
 
 
 _verbosity = 0

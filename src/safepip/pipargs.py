@@ -51,7 +51,7 @@ GENERAL_FLAGS = frozenset(
         "--no-python-version-warning",
     }
 )
-SHORT_WITH_VALUE = frozenset()  # pip has no short general option that takes a value
+SHORT_WITH_VALUE: frozenset[str] = frozenset()  # pip has no short general option that takes a value
 LOG_OPTIONS = ("--log", "--log-file", "--local-log")
 
 #: The commands that download and check hashes, so the ones safepip watches.
@@ -194,6 +194,7 @@ def parse(args: Sequence[str]) -> PipCommandLine:
     """Walk `args` as optparse does: long options by unambiguous prefix, short flags in clusters,
     the value of an option taking one inline (``--opt=v``, ``-rfile``) or from the next argument."""
     line = PipCommandLine(args=list(args))
+    i = 0
 
     def take(option: str, value: str) -> None:
         line.options.setdefault(option, []).append(value)
@@ -209,7 +210,6 @@ def parse(args: Sequence[str]) -> PipCommandLine:
             return args[i]
         return ""
 
-    i = 0
     in_command = False
     known_long = GENERAL_WITH_VALUE | GENERAL_FLAGS
     while i < len(args):

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import collections
 import hashlib
+import io
 import os
 import struct
 import subprocess
@@ -20,7 +21,7 @@ import threading
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any
 from urllib.parse import urlsplit
 
 from packaging.utils import InvalidWheelFilename, canonicalize_name, parse_wheel_filename
@@ -146,7 +147,7 @@ def _v1_body_span(head: bytes) -> tuple[int, int] | None:
     return pos + 1 + size_len, length
 
 
-def _digest_rest(f: BinaryIO, digest: Any, remaining: int | None, buffer: bytearray) -> str:
+def _digest_rest(f: io.RawIOBase, digest: Any, remaining: int | None, buffer: bytearray) -> str:
     """Feed `digest` the rest of `f` (at most `remaining` bytes), read into `buffer`."""
     view = memoryview(buffer)
     while remaining is None or remaining > 0:

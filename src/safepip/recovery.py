@@ -152,7 +152,7 @@ class Recovery:
         if self.state.pending is not Rung.RETRY:
             return 0.0
         retries = sum(1 for a in self.history if a.rung is Rung.RETRY)
-        return self.settings.backoff * (2**retries)
+        return float(self.settings.backoff * 2**retries)
 
     def _announce(self, state: RetryCallState) -> None:
         wait = state.next_action.sleep if state.next_action else 0.0

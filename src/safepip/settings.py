@@ -177,10 +177,10 @@ def _assign(settings: Settings, spec: Spec, value: Any, source: str) -> None:
 def split(argv: Sequence[str], env: Mapping[str, str]) -> tuple[Settings, list[str]]:
     """safepip's settings, and the pip command line with every --safepip-* option removed."""
     settings = Settings()
-    for spec in SPECS:
-        text = env.get(spec.env, "")
+    for each in SPECS:
+        text = env.get(each.env, "")
         if text.strip():
-            _assign(settings, spec, parse_value(spec, text, spec.env), f"environment {spec.env}")
+            _assign(settings, each, parse_value(each, text, each.env), f"environment {each.env}")
     rest: list[str] = []
     args = list(argv)
     i = 0
