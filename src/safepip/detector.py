@@ -20,9 +20,8 @@ import re
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from typing import Any
-from urllib.parse import unquote, urlsplit
 
-from safepip.logtext import MAX_LINE, clean_lines
+from safepip.logtext import MAX_LINE, clean_lines, file_name, parses_as_url
 
 HEX_LENGTH = {"md5": 32, "sha1": 40, "sha224": 56, "sha256": 64, "sha384": 96, "sha512": 128}
 #: The SHA-256 of zero bytes: a download that delivered nothing.
@@ -82,7 +81,7 @@ class Mismatch:
     def filename(self) -> str | None:
         if not self.url:
             return None
-        name = _basename(self.url)
+        name = file_name(self.url)
         return name or None
 
     @property
@@ -242,7 +241,7 @@ def _record(entry: str, by_alg: dict[str, dict[str, Any]], sources: dict[str, bo
         requirement = text
     if url is not None:
         url = url.split(" ", 1)[0]
-        if not _parses(url):
+        if not parses_as_url(url):
             url = None  # not a URL pip could have fetched (a log garbled or cut inside it)
     name, version = _name_and_version(requirement, url)
     published_alg = published = None
@@ -256,7 +255,7 @@ def _record(entry: str, by_alg: dict[str, dict[str, Any]], sources: dict[str, bo
         if file_match:
             req_file, req_line = file_match.group("file"), int(file_match.group("line"))
     alg = next(iter(complete))
-    filename = _basename(url).lower() if url else None
+    filename = file_name(url).lower() if url else None
     return [
         Mismatch(
             name=name,
@@ -275,21 +274,6 @@ def _record(entry: str, by_alg: dict[str, dict[str, Any]], sources: dict[str, bo
             by_algorithm=complete if len(complete) > 1 else {},
         )
     ]
-
-
-def _parses(url: str) -> bool:
-    try:
-        urlsplit(url)
-    except ValueError:  # an unbalanced "[" (an IPv6 literal cut short), a bad port
-        return False
-    return True
-
-
-def _basename(url: str) -> str:
-    """The last path segment of a URL, unquoted; of the text before any ``?``/``#`` if it is none."""
-    path = urlsplit(url).path if _parses(url) else url.split("?", 1)[0].split("#", 1)[0]
-    # PurePosixPath(path).name, without pathlib interning every file name a long log mentions.
-    return next((part for part in reversed(unquote(path).split("/")) if part not in ("", ".")), "")
 
 
 def _name_and_version(requirement: str | None, url: str | None) -> tuple[str | None, str | None]:
@@ -316,7 +300,7 @@ def _name_and_version(requirement: str | None, url: str | None) -> tuple[str | N
             if len(pins) == 1:
                 version = pins[0].version
     if url and (name is None or version is None):
-        filename = _basename(url)
+        filename = file_name(url)
         parsed: tuple[Any, ...] | None = None
         try:
             if filename.endswith(".whl"):
@@ -349,7 +333,7 @@ def _note_source(line: str, sources: dict[str, bool]) -> None:
         match = pattern.match(line)
         if match:
             what = match.group("what")
-            name = _basename(what).lower()
+            name = file_name(what).lower()
             sources.pop(name, None)  # the latest line about a file counts, and keeps it
             sources[name] = cached
             if len(sources) > _MAX_SOURCES:

@@ -15,10 +15,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator
-from pathlib import Path, PurePosixPath
-from urllib.parse import unquote, urlsplit
+from pathlib import Path
 
-from safepip.logtext import clean_line, clean_lines, read_lines
+from safepip.logtext import clean_line, clean_lines, file_name, read_lines
 from safepip.messages import Level, say
 
 # The console shows "error: incomplete-download"; pip's --log file shows the exception's repr.
@@ -43,7 +42,7 @@ class Watcher:
             return
         match = _DOWNLOADING.match(line)
         if match:
-            self.current = PurePosixPath(unquote(urlsplit(match.group("what")).path)).name
+            self.current = file_name(match.group("what"))
         elif _ERROR.match(line):
             self.found = self.current
 

@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 
 from safepip import detector
 from safepip.detector import detect
+from safepip.logtext import file_name
 
 HEAD = (
     "ERROR: THESE PACKAGES DO NOT MATCH THE HASHES FROM THE REQUIREMENTS FILE. If you have updated "
@@ -84,8 +85,8 @@ def test_the_latest_line_about_a_file_says_where_its_bytes_came_from():
 
 @given(st.text(alphabet="/.a%2F?#", max_size=12))
 def test_file_names_are_read_as_pathlib_reads_them(path):
-    # detector._basename avoids pathlib (which interns every name it sees), and must agree with it.
+    # logtext.file_name avoids pathlib (which interns every name it sees), and must agree with it.
     from urllib.parse import unquote
 
     url = "https://files.example.org/" + path
-    assert detector._basename(url) == PurePosixPath(unquote(urlsplit(url).path)).name
+    assert file_name(url) == PurePosixPath(unquote(urlsplit(url).path)).name

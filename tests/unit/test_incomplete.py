@@ -60,3 +60,9 @@ def test_a_mention_in_passing_is_not_the_error():
         is None
     )
     assert incomplete.find(["Collecting incomplete-download==1.0"]) is None
+
+
+def test_a_downloading_line_that_is_no_url_is_read_without_failing():
+    # An IPv6 literal cut short in a pasted log: urlsplit raises on it; the file name is still read.
+    lines = ["  Downloading http://[fe80::1/files/alpha-1.0-py3-none-any.whl", "error: incomplete-download"]
+    assert incomplete.find(lines) == ALPHA
