@@ -18,17 +18,9 @@ from safepip.exit_codes import ExitCode
 from safepip.messages import Level, say
 from safepip.runner import run
 
-#: safepip's own commands, ``safepip --safepip-NAME [ARGS]``: the module whose main(ARGS) runs each.
-OWN_COMMANDS = {
-    "config": "configview",
-    "doctor": "doctor",
-    "history": "history",
-    "shell-init": "shellinit",
-    "diagnose": "diagnose",
-}
 #: The spellings the issues gave them (``safepip doctor``), kept for the words pip has no command
 #: for. ``config`` is not among them: ``safepip config list`` is pip's own.
-BARE_COMMANDS = frozenset({"diagnose", "doctor", "history", "shell-init"})
+BARE_COMMANDS = frozenset(settings.COMMANDS) - {"config"}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -75,7 +67,7 @@ def _main(args: list[str]) -> int:
         own.command, own.command_args, pip_args = pip_args[0], pip_args[1:], []
     if own.command is not None:
         settings.activate(settings.with_config_file(own, os.environ))
-        module = importlib.import_module(f"safepip.{OWN_COMMANDS[own.command]}")
+        module = importlib.import_module(f"safepip.{settings.COMMANDS[own.command]}")
         return int(module.main(own.command_args))
     line = pipargs.parse(pip_args)
     chosen = target.choose(line, os.environ)

@@ -164,15 +164,16 @@ def _measure(cache: Path, probe: Probe) -> None:
 
 
 def probe(python: Path, reason: str, env: Mapping[str, str]) -> Probe:
+    from safepip import pipcache
     from safepip.runner import capture, child_env
-    from safepip.target import TargetError
+    from safepip.target import TargetError, cannot_run
 
     child = child_env(env)
     result = Probe(str(python), reason)
     try:
         facts = capture([str(python), "-c", _PROBE], child, timeout=60)
     except OSError as exc:
-        raise TargetError(f"cannot run {python}: {exc.strerror or exc}") from exc
+        raise TargetError(cannot_run(python, exc)) from exc
     if facts.returncode != 0:
         raise TargetError(f"{python} failed to start: {facts.stderr.strip().splitlines()[-1:]}")
     info = json.loads(facts.stdout.strip().splitlines()[-1])
@@ -194,11 +195,11 @@ def probe(python: Path, reason: str, env: Mapping[str, str]) -> Probe:
         result.settings = _parse_config_list(listed.stdout) if listed.returncode == 0 else []
     result.settings += _environment_settings(env)
     cache = capture([*pip, "cache", "dir"], child)
-    lines = [s.strip() for s in cache.stdout.splitlines() if s.strip()]
-    if cache.returncode == 0 and lines:
-        result.cache_dir = lines[-1]
-        if Path(result.cache_dir).is_dir():
-            _measure(Path(result.cache_dir), result)
+    cache_dir = pipcache.location(cache)
+    if cache_dir is not None:
+        result.cache_dir = str(cache_dir)
+        if cache_dir.is_dir():
+            _measure(cache_dir, result)
     elif "disabled" in cache.stderr:
         result.cache_disabled = True
     return result

@@ -18,7 +18,7 @@ import os
 import struct
 import subprocess
 import threading
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -27,7 +27,6 @@ from urllib.parse import urlsplit
 from packaging.utils import InvalidWheelFilename, canonicalize_name, parse_wheel_filename
 
 from safepip.pipargs import PipCommandLine
-from safepip.runner import capture, child_env
 
 HTTP_LAYOUTS = ("http-v2", "http")
 _CHUNK = 1024 * 1024
@@ -58,21 +57,11 @@ class CacheEntry:
         return sum(p.stat().st_size for p in self.files)
 
 
-def locate(pip: Sequence[str], line: PipCommandLine, env: Mapping[str, str]) -> Path | None:
-    """pip's cache directory, asked of the target pip itself so config files and variables count."""
-    argv = locate_command(pip, line)
-    if argv is None:
-        return None
-    try:
-        return location(capture(argv, child_env(env)))
-    except (OSError, ValueError, subprocess.TimeoutExpired):
-        return None
-
-
 def locate_command(pip: Sequence[str], line: PipCommandLine) -> list[str] | None:
     """``pip cache dir`` with the user's ``--cache-dir``/``--isolated``; None with --no-cache-dir.
 
-    Apart from `locate`, so it can run beside other helpers (runner.Helper) and be read with `location`.
+    pip's cache directory is asked of the target pip itself, so config files and variables count.
+    The command runs beside other helpers (runner.Helper); `location` reads its answer.
     """
     if line.no_cache_dir:
         return None

@@ -30,9 +30,10 @@ from safepip.pipargs import PipCommandLine
 from safepip.planner import Attempt, Context, Outcome, Rung, Verdict, next_step, steerable
 from safepip.runner import Helper, capture, child_env, run
 from safepip.settings import Settings
-from safepip.target import Target
+from safepip.target import Target, cannot_run, pip_problem
 
 if TYPE_CHECKING:
+    from packaging.version import Version
     from tenacity import RetryCallState
 
     from safepip import published
@@ -62,8 +63,8 @@ class _State:
     releases: dict[tuple[str, str], list[published.PublishedFile] | None] = field(default_factory=dict)
     #: Helpers started at the first mismatch and read when their answer is needed: "cache", "target".
     probes: dict[str, Helper | None] = field(default_factory=dict)
-    #: The target environment's pip version, as it printed it (None until probed, or unknown).
-    target_pip: str | None = None
+    #: The target environment's pip version (None until probed, or unknown).
+    target_pip: Version | None = None
 
 
 class Recovery:
@@ -309,7 +310,7 @@ class Recovery:
         try:
             result = run(argv, self.env, log_path=log_path, meanwhile=_prepare_for_the_log)
         except OSError as exc:
-            raise TargetUnusable(f"cannot run {pip[0]}: {exc.strerror or exc}") from exc
+            raise TargetUnusable(cannot_run(pip[0], exc)) from exc
         mismatches = self._read_mismatches(log_path, offset)
         ran_quietly = result.exit_code != 0 or extra  # a real pip writes the log it is given
         if ran_quietly and not log_path.exists() and result.interrupted_by is None:
@@ -356,8 +357,6 @@ class Recovery:
             return []
 
     def _check_pip_present(self, pip: list[str]) -> None:
-        from safepip.target import pip_problem
-
         problem = pip_problem(pip[0], self.env)
         if problem:
             raise TargetUnusable(problem)
@@ -425,14 +424,14 @@ class Recovery:
         if probe.returncode != 0 or len(lines) < 2:
             return False
         prefix = Path(lines[0].strip())
-        self.state.target_pip = lines[1].strip()
+        try:
+            self.state.target_pip = Version(lines[1].strip())
+        except InvalidVersion:
+            self.state.target_pip = None
         if any((prefix / name).is_file() for name in ("pip.conf", "pip.ini")):
             self.state.notes.append(f"the target environment has its own pip configuration in {prefix}")
             return True
-        try:
-            return Version(lines[1].strip()) < Version("24.2")
-        except InvalidVersion:
-            return False
+        return self.state.target_pip is not None and self.state.target_pip < Version("24.2")
 
     def _note_cut_short_downloads(self) -> None:
         """Say so when the repeated bytes came from a pip that cannot tell a short download.
@@ -440,17 +439,14 @@ class Recovery:
         pip before 25.1 hashes whatever part of a file arrived: a server or proxy that cuts the file
         at the same byte every time then looks exactly like a mirror serving other bytes.
         """
-        from packaging.version import InvalidVersion, Version
+        from packaging.version import Version
 
-        if not self.history or self.history[-1].in_fresh_venv or self.state.target_pip is None:
+        pip = self.state.target_pip
+        if not self.history or self.history[-1].in_fresh_venv or pip is None:
             return
-        try:
-            old = Version(self.state.target_pip) < Version("25.1")
-        except InvalidVersion:
-            return
-        if old:
+        if pip < Version("25.1"):
             self.state.notes.append(
-                f"pip {self.state.target_pip} (in the target environment) cannot tell a download cut "
+                f"pip {pip} (in the target environment) cannot tell a download cut "
                 "short from wrong bytes: a server or proxy that cuts the file at the same point every "
                 "time looks just like this. pip 25.1 and newer report that as incomplete-download."
             )

@@ -3,7 +3,8 @@
 Every safepip option starts with ``--safepip-`` so that it can never collide with an option pip
 has or will add; safepip removes them before pip sees the command line. safepip's own commands are
 spelled the same way (``safepip --safepip-doctor``), so that no word safepip claims can hide a pip
-command, today's (pip has its own ``config``) or a future one. ``safepip diagnose`` is kept.
+command, today's (pip has its own ``config``) or a future one. The words pip has no command for
+also work bare (``safepip doctor``, see cli.py).
 
 `split()` reads the options and the environment only: it runs on every pip command, and the config
 file cannot matter to a command safepip just passes on. `with_config_file()` adds the file beneath
@@ -22,8 +23,15 @@ OWN_PREFIX = "--safepip-"
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off"}
 
-#: safepip's own commands, spelled ``--safepip-NAME``; the arguments after one are its own.
-COMMANDS = ("config", "doctor", "history", "shell-init", "diagnose")
+#: safepip's own commands, spelled ``--safepip-NAME``; the arguments after one are its own. Each
+#: names the module whose ``main(ARGS)`` runs it (cli.py imports it when it is asked for).
+COMMANDS = {
+    "config": "configview",
+    "doctor": "doctor",
+    "history": "history",
+    "shell-init": "shellinit",
+    "diagnose": "diagnose",
+}
 
 HELP = """\
 usage: safepip [--safepip-OPTION ...] <pip command line>
