@@ -151,13 +151,15 @@ def big_wheels(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture
 def bench(
-    venv_with_pip, tmp_path, wheels, big_wheels, ca, virtualenv_app_data, safepip
+    venv_with_pip, tmp_path, wheels, big_wheels, ca, virtualenv_app_data, safepip, env
 ) -> Iterator[Callable[..., Bench]]:
     """``bench(version, scheme=None, host="localhost", index=None, **index_options)``: a Bench.
 
     The index is HTTPS for pip 20.3 (it caches nothing else), else plain HTTP on 127.0.0.1; HTTPS
     URLs name `host`; `index_options` go to PackageIndex (``json_api=True``: PEP 691 JSON for pips
     that ask, 22.2+; ``metadata=True``: PEP 658 metadata files). A given `index` is shared instead.
+    Every bench traces into `env`'s SAFEPIP_TRACE, so each safepip run is checked for what it
+    deleted and, after the test, for the pip command lines it ran (tests/conftest.py).
     """
     with ExitStack() as stack:
 
@@ -182,13 +184,14 @@ def bench(
                 stack.enter_context(index)
                 for wheel in [*sorted(wheels.glob("*.whl")), big_wheels / BIG]:
                     index.add(wheel)
-            env = isolated_env(tmp_path / f"env-{version}")
+            own = isolated_env(tmp_path / f"env-{version}")
             venv_dir = python.parent.parent
-            env["VIRTUAL_ENV"] = str(venv_dir)
-            env["PATH"] = os.pathsep.join([str(venv_bin(venv_dir)), env.get("PATH", os.defpath)])
-            env["SAFEPIP_VENV_DIR"] = str(tmp_path / f"safepip-venvs-{version}")
-            env["VIRTUALENV_OVERRIDE_APP_DATA"] = str(virtualenv_app_data)
-            return Bench(version, python, env, index, wheels, tmp_path, safepip)
+            own["VIRTUAL_ENV"] = str(venv_dir)
+            own["PATH"] = os.pathsep.join([str(venv_bin(venv_dir)), own.get("PATH", os.defpath)])
+            own["SAFEPIP_VENV_DIR"] = str(tmp_path / f"safepip-venvs-{version}")
+            own["VIRTUALENV_OVERRIDE_APP_DATA"] = str(virtualenv_app_data)
+            own["SAFEPIP_TRACE"] = env["SAFEPIP_TRACE"]
+            return Bench(version, python, own, index, wheels, tmp_path, safepip)
 
         yield make
 
