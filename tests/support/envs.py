@@ -333,7 +333,7 @@ def _argv(cmd: Sequence[Arg]) -> list[str]:
     return [os.fspath(arg) for arg in cmd]
 
 
-def _kill_tree(proc: subprocess.Popen[bytes] | subprocess.Popen[str]) -> None:
+def kill_tree(proc: subprocess.Popen[bytes] | subprocess.Popen[str]) -> None:
     """Kill the process and everything it started (its own session on POSIX)."""
     if IS_WINDOWS:
         proc.kill()
@@ -373,11 +373,11 @@ def run(
         try:
             stdout, stderr = proc.communicate(input, timeout=timeout)
         except subprocess.TimeoutExpired:
-            _kill_tree(proc)
+            kill_tree(proc)
             stdout, stderr = proc.communicate()
             raise subprocess.TimeoutExpired(argv, timeout, stdout, stderr) from None
         except BaseException:
-            _kill_tree(proc)
+            kill_tree(proc)
             raise
     return subprocess.CompletedProcess(argv, proc.returncode, stdout, stderr)
 
@@ -449,7 +449,7 @@ def run_in_pty(
         while True:
             now = time.monotonic()
             if now >= deadline:
-                _kill_tree(proc)
+                kill_tree(proc)
                 proc.wait()
                 output = b"".join(chunks).decode("utf-8", "replace")
                 raise subprocess.TimeoutExpired(argv, timeout, output)
@@ -474,7 +474,7 @@ def run_in_pty(
                     break
         code = proc.wait(timeout=max(0.1, deadline - time.monotonic()))
     except BaseException:
-        _kill_tree(proc)
+        kill_tree(proc)
         proc.wait()
         raise
     finally:

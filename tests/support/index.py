@@ -62,6 +62,7 @@ from packaging.utils import (
     parse_sdist_filename,
     parse_wheel_filename,
 )
+from tests.support.wheels import sha256_file
 
 if TYPE_CHECKING:
     import trustme
@@ -224,11 +225,6 @@ class PackageIndex:
         """The index URL to give pip: ``http://127.0.0.1:PORT/simple/``."""
         return f"{self.base_url}/simple/"
 
-    @property
-    def ca_bundle(self) -> Path | None:
-        """The PEM file of the CA that signed the server certificate (HTTPS only)."""
-        return self._ca_bundle
-
     def file_url(self, filename: str) -> str:
         """The URL of a file as pip prints it: the link without its ``#sha256=`` fragment."""
         return f"{self.base_url}/files/{quote(filename)}"
@@ -253,7 +249,7 @@ class PackageIndex:
         target = self.files_dir / filename
         if source.resolve() != target.resolve():
             shutil.copyfile(source, target)
-        digest, size = _digest_and_size(target)
+        digest, size = sha256_file(target), target.stat().st_size
         metadata_sha256 = None
         if filename.endswith(".whl"):
             core = _core_metadata(target)
@@ -276,11 +272,6 @@ class PackageIndex:
                     meta.fault, meta.gets = meta_prev.fault, meta_prev.gets
                 self._files[meta_name] = meta
         return filename
-
-    def filenames(self) -> list[str]:
-        """The distribution files served (not their .metadata companions), sorted."""
-        with self._lock:
-            return sorted(n for n in self._files if not self._is_metadata(n))
 
     def set_fault(self, filename: str, mode: Fault) -> None:
         """Choose what GETs of `filename` return from now on (see FAULTS); counting restarts."""
@@ -328,10 +319,7 @@ class PackageIndex:
     def published_hash(self, filename: str) -> str | None:
         """The sha256 the file's link carries, or None when the link has no fragment."""
         with self._lock:
-            entry = self._entry(filename)
-            if entry.published is not None:
-                return entry.published
-            return entry.sha256 if self.hash_fragments else None
+            return self._published(self._entry(filename))
 
     def sha256(self, filename: str) -> str:
         """The sha256 of the good bytes of a served file."""
@@ -357,11 +345,6 @@ class PackageIndex:
         """Server-side exceptions other than clients hanging up; a test may assert it is empty."""
         with self._lock:
             return list(self._errors)
-
-    def reset_counts(self) -> None:
-        """Forget the requests seen so far (faults and their progress are kept)."""
-        with self._lock:
-            self._requests.clear()
 
     # -- used by the request handler ---------------------------------------------------------
 
@@ -400,13 +383,14 @@ class PackageIndex:
             entries = [
                 e for e in self._files.values() if e.project == project and not self._is_metadata(e.filename)
             ]
-            listed = []
-            for entry in sorted(entries, key=lambda e: e.filename):
-                published = entry.published
-                if published is None and self.hash_fragments:
-                    published = entry.sha256
-                listed.append((entry, published))
-            return listed
+            return [(entry, self._published(entry)) for entry in sorted(entries, key=lambda e: e.filename)]
+
+    def _published(self, entry: _File) -> str | None:
+        """The sha256 an entry's listing carries: the one publish_hash() set, else the real one
+        when the index publishes hashes at all."""
+        if entry.published is not None:
+            return entry.published
+        return entry.sha256 if self.hash_fragments else None
 
     def _project_page(self, project: str) -> bytes | None:
         listed = self._listing(project)
@@ -484,16 +468,6 @@ def _project_of(filename: str) -> str:
         return str(parse_sdist_filename(filename)[0])
     except (InvalidWheelFilename, InvalidSdistFilename) as exc:
         raise ValueError(f"{filename}: not a wheel or sdist file name ({exc})") from None
-
-
-def _digest_and_size(path: Path) -> tuple[str, int]:
-    digest = hashlib.sha256()
-    size = 0
-    with open(path, "rb") as stream:
-        for chunk in iter(lambda: stream.read(_CHUNK), b""):
-            digest.update(chunk)
-            size += len(chunk)
-    return digest.hexdigest(), size
 
 
 def _core_metadata(wheel: Path) -> bytes | None:

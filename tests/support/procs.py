@@ -13,13 +13,13 @@ from __future__ import annotations
 
 import contextlib
 import os
-import signal
 import subprocess
 import time
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Callable
 
+from tests.support.envs import kill_tree
 from tests.support.invariants import read_trace
 
 POLL = 0.01
@@ -47,15 +47,10 @@ def finish(proc: subprocess.Popen[str], timeout: float = 120) -> tuple[int, str,
     try:
         out, err = proc.communicate(timeout=timeout)
     except subprocess.TimeoutExpired:
-        kill_group(proc)
+        kill_tree(proc)
         out, err = proc.communicate()
         raise AssertionError(f"still running after {timeout}s:\n{out}\n{err}") from None
     return proc.returncode, out, err
-
-
-def kill_group(proc: subprocess.Popen[str]) -> None:
-    with contextlib.suppress(ProcessLookupError, PermissionError):
-        os.killpg(proc.pid, signal.SIGKILL)
 
 
 @contextlib.contextmanager
@@ -66,7 +61,7 @@ def running(procs: list[subprocess.Popen[str]]) -> Iterator[list[subprocess.Pope
     finally:
         for proc in procs:
             if proc.poll() is None:
-                kill_group(proc)
+                kill_tree(proc)
                 proc.communicate()
 
 
