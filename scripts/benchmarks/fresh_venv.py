@@ -5,7 +5,6 @@ downloads creating it took.
 
 from __future__ import annotations
 
-import os
 import shutil
 import subprocess
 import sys
@@ -14,7 +13,6 @@ from pathlib import Path
 
 from benchmarks.figures import Report, median
 from benchmarks.lab import Lab, rotations, settle, timed
-from devenv import ROOT
 
 _CREATE = (
     "import sys; from pathlib import Path; from safepip import freshvenv; "
@@ -24,9 +22,9 @@ _CREATE = (
 
 def newest_pip_wheel() -> Path | None:
     from packaging.version import Version
+    from tests.support.pipwheels import wheelhouse
 
-    wheelhouse = Path(os.environ.get("SAFEPIP_TEST_PIP_WHEELHOUSE") or ROOT / ".ci-cache" / "pip-wheels")
-    wheels = list(wheelhouse.glob("pip-*.whl"))
+    wheels = list(wheelhouse().glob("pip-*.whl"))
     return max(wheels, key=lambda p: Version(p.name.split("-")[1])) if wheels else None
 
 
