@@ -11,14 +11,16 @@ KeyboardInterrupt, rather than end Python on the spot: the same clean-up then ru
 from __future__ import annotations
 
 import signal
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from types import FrameType
+from typing import Optional
 
 #: Ctrl-C's code, and the one used when the signal is not known.
 SIGINT_EXIT = 128 + int(getattr(signal, "SIGINT", 2))
 
 _first: list[int] = []
+Handler = Callable[[int, Optional[FrameType]], None]
 
 
 class Terminated(KeyboardInterrupt):
@@ -50,7 +52,8 @@ def _terminate(signum: int, _frame: FrameType | None) -> None:
     raise Terminated(signum)
 
 
-def _stopping_signals() -> list[signal.Signals]:
+def stopping_signals() -> list[signal.Signals]:
+    """The signals besides Ctrl-C's that stop safepip, those this platform has."""
     return [getattr(signal, name) for name in ("SIGTERM", "SIGHUP") if hasattr(signal, name)]
 
 
@@ -61,14 +64,24 @@ def handled() -> Iterator[None]:
     What was received stays readable (`exit_code()`) after the block, until the next run starts.
     """
     _first.clear()
+    with taken(stopping_signals(), _terminate):
+        yield
+
+
+@contextmanager
+def taken(signals: Sequence[signal.Signals], handler: Handler) -> Iterator[None]:
+    """`handler` for each of `signals` inside the block; the previous handlers come back after.
+
+    Outside the main thread (safepip used as a library) signals cannot be taken: left alone.
+    """
     previous = {}
-    for sig in _stopping_signals():
+    for sig in signals:
         try:
-            previous[sig] = signal.signal(sig, _terminate)
-        except (ValueError, OSError):  # not the main thread (safepip used as a library)
+            previous[sig] = signal.signal(sig, handler)
+        except (ValueError, OSError):
             break
     try:
         yield
     finally:
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
+        for sig, old in previous.items():
+            signal.signal(sig, old)

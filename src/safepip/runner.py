@@ -40,11 +40,6 @@ class PipRun:
     interrupted_by: int | None = None
 
 
-def _handled_signals() -> list[signal.Signals]:
-    wanted = ["SIGINT", "SIGTERM", "SIGHUP"]
-    return [getattr(signal, name) for name in wanted if hasattr(signal, name)]
-
-
 def run(
     argv: Sequence[str],
     env: Mapping[str, str],
@@ -87,21 +82,12 @@ def run(
             timer.daemon = True
             timer.start()
 
-    previous = {}
-    for sig in _handled_signals():
-        try:
-            previous[sig] = signal.signal(sig, on_signal)
-        except ValueError:  # not the main thread (safepip used as a library): leave signals alone
-            break
-    try:
+    with interrupts.taken([signal.SIGINT, *interrupts.stopping_signals()], on_signal):
         if meanwhile is not None:
             # Side work must never leave pip unwatched; if it fails, it fails again where needed.
             with contextlib.suppress(Exception):
                 meanwhile()
         code = child.wait()
-    finally:
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
     if code < 0:
         # Killed by a signal: report it as a shell does (128 + N) rather than as a negative number.
         code = 128 - code
