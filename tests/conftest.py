@@ -25,12 +25,14 @@ SRC = ROOT / "src"
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from tests.support import pipwheels  # noqa: E402
 from tests.support.envs import (  # noqa: E402
     MissingPipWheel,
     clone_venv,
     create_venv,
     isolated_env,
     run,
+    safepip_from,
     venv_bin,
 )
 from tests.support.index import PackageIndex  # noqa: E402
@@ -53,7 +55,7 @@ if TYPE_CHECKING:
 PREBUILT = (("alpha", "1.0"), ("beta", "2.0"), ("gamma", "0.3"), ("delta", "1.1"))
 #: pip wheels for virtualenvs with another pip than virtualenv's bundled one, fetched beforehand
 #: (the tests themselves never download): ``pip download --no-deps -d <here> pip==X.Y``.
-PIP_WHEELHOUSE = Path(os.environ.get("SAFEPIP_TEST_PIP_WHEELHOUSE", str(ROOT / ".ci-cache" / "pip-wheels")))
+PIP_WHEELHOUSE = pipwheels.wheelhouse()
 
 
 class Safepip(Protocol):
@@ -211,19 +213,10 @@ def https_index(tmp_path: Path, wheels: Path, ca: trustme.CA) -> Iterator[Packag
         yield served
 
 
-# Runs safepip like `python -m safepip`, with this checkout's src/ first on sys.path. Not through
-# PYTHONPATH: safepip hands its environment to the target pip, which would then see safepip (and
-# src/safepip.egg-info) as installed and print it in `pip list`.
-_BOOTSTRAP = (
-    "import runpy, sys; sys.path.insert(0, sys.argv.pop(1)); "
-    "runpy.run_module('safepip', run_name='__main__', alter_sys=True)"
-)
-
-
 @pytest.fixture
 def safepip_argv() -> list[str]:
     """The command line that runs this checkout's safepip, for tests that start it themselves."""
-    return [sys.executable, "-c", _BOOTSTRAP, str(SRC)]
+    return safepip_from(SRC)
 
 
 @pytest.fixture

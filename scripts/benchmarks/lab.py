@@ -20,12 +20,6 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from tests.support.index import PackageIndex
 
-# Runs `python -m safepip` with a given src/ first on sys.path (as tests/conftest.py does). Not through
-# PYTHONPATH, which safepip would hand on to pip.
-_BOOTSTRAP = (
-    "import runpy, sys; sys.path.insert(0, sys.argv.pop(1)); "
-    "runpy.run_module('safepip', run_name='__main__', alter_sys=True)"
-)
 #: The line pip stops with on a hash mismatch.
 HEAD = "THESE PACKAGES DO NOT MATCH THE HASHES FROM THE REQUIREMENTS FILE"
 
@@ -133,7 +127,9 @@ class Lab:
         """``python [flags] -m safepip``, for this checkout's safepip or the one of --src."""
         if self.args.src is None:
             return [sys.executable, *flags, "-m", "safepip"]
-        return [sys.executable, *flags, "-c", _BOOTSTRAP, str(self.args.src)]
+        from tests.support.envs import safepip_from
+
+        return safepip_from(self.args.src, *flags)
 
     def compile(self, venv: Path) -> None:
         subprocess.run([self.python(venv), "-m", "compileall", "-q", str(venv)], check=True, env=self.env)

@@ -12,7 +12,8 @@ from pathlib import Path
 
 import pytest
 from tests.support.envs import installed, run
-from tests.support.invariants import by_invocation, pip_runs, read_trace
+from tests.support.invariants import pip_runs_of_one_safepip
+from tests.support.output import safepip_lines
 from tests.support.wheels import sha256_file
 
 from safepip.exit_codes import ExitCode
@@ -103,11 +104,6 @@ FAILING = [
 ACCEPTED = ["markers and extras", "a constraint file with hashes", "unpinned, with a hash"]
 
 
-def one_safepip_run(env: dict[str, str]) -> list[list[str]]:
-    (records,) = [r for r in by_invocation(read_trace(Path(env["SAFEPIP_TRACE"]))).values()]
-    return pip_runs(records)
-
-
 @pytest.mark.parametrize("name", FAILING + ACCEPTED)
 def test_bad_input_is_pips_business(name, tmp_path, target_venv, safepip_env, safepip, index, wheels):
     args = case_args(name, tmp_path, index, wheels)
@@ -119,14 +115,14 @@ def test_bad_input_is_pips_business(name, tmp_path, target_venv, safepip_env, sa
 
     assert wrapped.returncode == plain.returncode, wrapped.stderr
     assert (wrapped.returncode == 0) == (name in ACCEPTED), plain.stderr
-    assert not [line for line in wrapped.stderr.splitlines() if line.startswith("safepip:")]
+    assert not safepip_lines(wrapped.stderr)
     # pip itself prints a traceback for some input (a requirements file it cannot decode); safepip
     # never adds one.
     assert wrapped.stderr.count("Traceback") == plain.stderr.count("Traceback")
     errors = [line for line in plain.stderr.splitlines() if line.startswith("ERROR:") and "pip-" not in line]
     for line in errors:
         assert line in wrapped.stderr
-    assert len(one_safepip_run(safepip_env)) == 1
+    assert len(pip_runs_of_one_safepip(safepip_env)) == 1
     if name in ACCEPTED:
         assert installed(target_venv, safepip_env).get("alpha") == "1.0"
         assert "beta" not in installed(target_venv, safepip_env)
@@ -143,9 +139,9 @@ def test_a_constraint_pinning_the_wrong_hash_is_refused_after_one_run(
     if "THESE PACKAGES DO NOT MATCH" not in plain.stderr:
         # This pip does not check hashes from a constraint file: then neither does safepip act.
         assert wrapped.returncode == plain.returncode
-        assert len(one_safepip_run(safepip_env)) == 1
+        assert len(pip_runs_of_one_safepip(safepip_env)) == 1
         return
     assert wrapped.returncode == ExitCode.STALE_PIN, wrapped.stderr
-    assert len(one_safepip_run(safepip_env)) == 1
+    assert len(pip_runs_of_one_safepip(safepip_env)) == 1
     assert "requirement:     alpha==1.0" in wrapped.stderr
     assert "alpha" not in installed(target_venv, safepip_env)

@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import re
 import sys
+from pathlib import Path
 
 import pytest
 from tests.support.envs import run
 
-from conftest import ROOT
-
 pytestmark = pytest.mark.integration
+ROOT = Path(__file__).resolve().parents[2]
 
 FIGURES = (
     "start-up on top of pip",

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from tests.support.wheels import sha256_file
+from tests.support.wheels import pinned_requirements, sha256_file
 
 from safepip.exit_codes import ExitCode
 from safepip.planner import Outcome, Rung
@@ -22,12 +22,6 @@ pytestmark = pytest.mark.integration
 ALPHA = "alpha-1.0-py3-none-any.whl"
 RUNGS = {rung.value for rung in Rung}
 OUTCOMES = {outcome.value for outcome in Outcome}
-
-
-def requirements(tmp_path: Path, wheels: Path, pin: str | None = None) -> Path:
-    path = tmp_path / "requirements.txt"
-    path.write_text(f"alpha==1.0 --hash=sha256:{pin or sha256_file(wheels / ALPHA)}\n")
-    return path
 
 
 def validate(report: dict[str, Any]) -> None:
@@ -73,7 +67,7 @@ def ci_env(safepip_env, tmp_path) -> dict[str, str]:
 def test_a_recovery_in_github_actions(tmp_path, target_venv, ci_env, safepip, index, wheels):
     index.set_fault(ALPHA, "corrupt_once")
     report_path = tmp_path / "reports" / "safepip.json"
-    req = requirements(tmp_path, wheels)
+    req = pinned_requirements(tmp_path / "requirements.txt", wheels, ALPHA)
     result = safepip("install", "--safepip-report", report_path, *index.pip_args(), "-r", req, env=ci_env)
     assert result.returncode == 0, result.stderr
 
@@ -111,7 +105,7 @@ def test_a_recovery_in_github_actions(tmp_path, target_venv, ci_env, safepip, in
 
 def test_a_refusal_in_github_actions(tmp_path, target_venv, ci_env, safepip, index, wheels):
     report_path = tmp_path / "report.json"
-    req = requirements(tmp_path, wheels, pin="0" * 64)
+    req = pinned_requirements(tmp_path / "requirements.txt", wheels, ALPHA, pins={ALPHA: "0" * 64})
     env = {**ci_env, "SAFEPIP_REPORT": str(report_path)}
     result = safepip("install", *index.pip_args(), "-r", req, env=env)
     assert result.returncode == ExitCode.STALE_PIN
@@ -136,7 +130,7 @@ def test_a_clean_run_gets_a_report_but_no_history_summary_or_annotation(
     tmp_path, target_venv, ci_env, safepip, index, wheels
 ):
     report_path = tmp_path / "report.json"
-    req = requirements(tmp_path, wheels)
+    req = pinned_requirements(tmp_path / "requirements.txt", wheels, ALPHA)
     result = safepip("--safepip-report", report_path, "install", *index.pip_args(), "-r", req, env=ci_env)
     assert result.returncode == 0, result.stderr
     report = json.loads(report_path.read_text())
@@ -156,7 +150,7 @@ def test_commands_safepip_only_passes_on_write_nothing(tmp_path, target_venv, ci
 
 
 def test_history_and_github_can_be_switched_off(tmp_path, target_venv, ci_env, safepip, index, wheels):
-    req = requirements(tmp_path, wheels, pin="0" * 64)
+    req = pinned_requirements(tmp_path / "requirements.txt", wheels, ALPHA, pins={ALPHA: "0" * 64})
     env = {**ci_env, "SAFEPIP_GITHUB": "off"}
     result = safepip("--safepip-no-history", "install", *index.pip_args(), "-r", req, env=env)
     assert result.returncode == ExitCode.STALE_PIN
@@ -168,7 +162,7 @@ def test_history_and_github_can_be_switched_off(tmp_path, target_venv, ci_env, s
 def test_a_report_that_cannot_be_written_does_not_change_the_exit_code(
     tmp_path, target_venv, safepip_env, safepip, index, wheels
 ):
-    req = requirements(tmp_path, wheels)
+    req = pinned_requirements(tmp_path / "requirements.txt", wheels, ALPHA)
     result = safepip("--safepip-report", tmp_path, "install", *index.pip_args(), "-r", req, env=safepip_env)
     assert result.returncode == 0
     assert f"safepip: warning: cannot write the run report to {tmp_path}: " in result.stderr

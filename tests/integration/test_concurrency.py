@@ -15,10 +15,12 @@ import os
 from pathlib import Path
 
 import pytest
+from tests.support.cache import cache_body
 from tests.support.envs import clone_venv, installed, run
 from tests.support.index import corrupted
+from tests.support.output import safepip_lines
 from tests.support.procs import finish, running, start, traced, wait_until
-from tests.support.wheels import sha256_file
+from tests.support.wheels import pinned_requirements, sha256_file
 
 from safepip import eviction
 from safepip.pipcache import cache_key
@@ -31,22 +33,8 @@ GAMMA = "gamma-0.3-py3-none-any.whl"
 PROCESSES = 3
 
 
-def requirements(path: Path, wheels: Path, *filenames: str) -> Path:
-    lines = []
-    for filename in filenames:
-        project, version = filename.split("-")[:2]
-        lines.append(f"{project}=={version} --hash=sha256:{sha256_file(wheels / filename)}")
-    path.write_text("\n".join(lines) + "\n")
-    return path
-
-
-def body(cache: Path, index, filename: str) -> Path:
-    key = cache_key(index.file_url(filename))
-    return cache.joinpath("http-v2", *key[:5], key + ".body")
-
-
 def warm(tmp_path: Path, python: Path, env: dict[str, str], index, wheels: Path, *filenames: str) -> None:
-    req = requirements(tmp_path / "warm.txt", wheels, *filenames)
+    req = pinned_requirements(tmp_path / "warm.txt", wheels, *filenames)
     done = run(
         [python, "-m", "pip", "download", "-d", tmp_path / "warm", *index.pip_args(), "-r", req], env=env
     )
@@ -69,10 +57,10 @@ def test_several_safepips_recover_one_corrupted_entry_together_while_pip_reads_t
 ):
     cache = Path(safepip_env["PIP_CACHE_DIR"])
     warm(tmp_path, target_venv, safepip_env, index, wheels, ALPHA, BETA)
-    alpha_body = body(cache, index, ALPHA)
+    alpha_body = cache_body(cache, index.file_url(ALPHA))
     alpha_body.write_bytes(corrupted(alpha_body.read_bytes()))
     index.set_fault(ALPHA, "hold")
-    req = requirements(tmp_path / "requirements.txt", wheels, ALPHA)
+    req = pinned_requirements(tmp_path / "requirements.txt", wheels, ALPHA)
     pythons = [clone_venv(template_venv, tmp_path / f"venv-{n}") for n in range(PROCESSES)]
     command = [*safepip_argv, "install", *index.pip_args(), "-r", req]
 
@@ -82,7 +70,7 @@ def test_several_safepips_recover_one_corrupted_entry_together_while_pip_reads_t
         index.wait_held(PROCESSES)
         reader = run(
             [target_venv, "-m", "pip", "download", "-d", tmp_path / "reader", *index.pip_args(),
-             "-r", requirements(tmp_path / "beta.txt", wheels, BETA)],
+             "-r", pinned_requirements(tmp_path / "beta.txt", wheels, BETA)],
             env=safepip_env,
         )  # fmt: skip
         index.release()
@@ -116,9 +104,9 @@ def test_several_safepips_recover_different_entries_at_once(
     cache = Path(safepip_env["PIP_CACHE_DIR"])
     warm(tmp_path, target_venv, safepip_env, index, wheels, ALPHA, BETA, GAMMA)
     for filename in (ALPHA, BETA):
-        path = body(cache, index, filename)
+        path = cache_body(cache, index.file_url(filename))
         path.write_bytes(corrupted(path.read_bytes()))
-    gamma_before = body(cache, index, GAMMA).read_bytes()
+    gamma_before = cache_body(cache, index.file_url(GAMMA)).read_bytes()
     jobs = [(ALPHA,), (BETA,), (ALPHA, BETA)]
     pythons = [clone_venv(template_venv, tmp_path / f"venv-{n}") for n in range(len(jobs))]
     commands = [
@@ -127,11 +115,11 @@ def test_several_safepips_recover_different_entries_at_once(
             "install",
             *index.pip_args(),
             "-r",
-            requirements(tmp_path / f"r{n}.txt", wheels, *job),
+            pinned_requirements(tmp_path / f"r{n}.txt", wheels, *job),
         ]
         for n, job in enumerate(jobs)
     ]
-    reader_req = requirements(tmp_path / "gamma.txt", wheels, GAMMA)
+    reader_req = pinned_requirements(tmp_path / "gamma.txt", wheels, GAMMA)
     reader_cmd = [
         target_venv,
         "-m",
@@ -155,7 +143,7 @@ def test_several_safepips_recover_different_entries_at_once(
         assert all(have.get(f.split("-")[0]) == f.split("-")[1] for f in job)
     allowed = {cache_key(index.file_url(f)) for f in (ALPHA, BETA)}
     assert {Path(m).name.removesuffix(".body") for m in moved_files(safepip_env)} <= allowed
-    assert body(cache, index, GAMMA).read_bytes() == gamma_before
+    assert cache_body(cache, index.file_url(GAMMA)).read_bytes() == gamma_before
     assert index.downloads(GAMMA) == 1
 
 
@@ -164,10 +152,10 @@ def test_an_entry_rewritten_good_before_the_eviction_is_kept(
 ):
     cache = Path(safepip_env["PIP_CACHE_DIR"])
     warm(tmp_path, target_venv, safepip_env, index, wheels, ALPHA)
-    alpha_body = body(cache, index, ALPHA)
+    alpha_body = cache_body(cache, index.file_url(ALPHA))
     good = alpha_body.read_bytes()
     alpha_body.write_bytes(corrupted(good))
-    req = requirements(tmp_path / "requirements.txt", wheels, ALPHA)
+    req = pinned_requirements(tmp_path / "requirements.txt", wheels, ALPHA)
     trace = Path(safepip_env["SAFEPIP_TRACE"])
     monkeypatch.setenv("XDG_CACHE_HOME", safepip_env["XDG_CACHE_HOME"])  # safepip's lock, found the same way
 
@@ -186,4 +174,4 @@ def test_an_entry_rewritten_good_before_the_eviction_is_kept(
     assert alpha_body.read_bytes() == good, "the good entry was evicted"
     assert moved_files(safepip_env) == []
     assert index.downloads(ALPHA) == 1  # the retry read the good entry from the cache
-    assert not any("moved" in line for line in err.splitlines() if line.startswith("safepip:"))
+    assert not any("moved" in line for line in safepip_lines(err))

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 import pytest
 from tests.support.envs import run
 
-from conftest import ROOT
-
 pytestmark = pytest.mark.integration
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_the_demo_reproduces_the_seed_failure_and_fixes_it(env, tmp_path):

@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from tests.support.envs import run
+from tests.support.envs import run, venv_python
 
 from safepip.exit_codes import ExitCode
 
@@ -73,7 +73,7 @@ def test_another_python_by_option_and_no_pip_in_it(safepip_env, safepip, tmp_pat
     bare = tmp_path / "bare"
     made = run([sys.executable, "-m", "venv", "--without-pip", bare], env=safepip_env)
     assert made.returncode == 0, made.stderr
-    python = bare / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
+    python = venv_python(bare)
     result = safepip("--safepip-doctor", "--python", bare, env=safepip_env)
     assert result.returncode == ExitCode.TARGET_UNUSABLE
     assert f"the pip of {python} (chosen by --python)" in result.stdout

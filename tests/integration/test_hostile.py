@@ -12,8 +12,9 @@ from pathlib import Path
 import pytest
 from tests.support.envs import installed, run, site_packages
 from tests.support.index import corrupted
-from tests.support.invariants import by_invocation, pip_runs, read_trace
-from tests.support.wheels import sha256_file
+from tests.support.invariants import pip_runs_of_one_safepip
+from tests.support.output import safepip_lines
+from tests.support.wheels import pinned_requirements
 
 from safepip.exit_codes import ExitCode
 
@@ -23,23 +24,8 @@ ALPHA = "alpha-1.0-py3-none-any.whl"
 BETA = "beta-2.0-py3-none-any.whl"
 
 
-def requirements(tmp_path: Path, wheels: Path, *filenames: str) -> Path:
-    lines = []
-    for filename in filenames:
-        project, version = filename.split("-")[:2]
-        lines.append(f"{project}=={version} --hash=sha256:{sha256_file(wheels / filename)}")
-    path = tmp_path / "requirements.txt"
-    path.write_text("\n".join(lines) + "\n")
-    return path
-
-
 def safepip_text(stderr: str) -> str:
-    return "\n".join(line for line in stderr.splitlines() if line.startswith("safepip:"))
-
-
-def runs(env: dict[str, str]) -> list[list[str]]:
-    (records,) = by_invocation(read_trace(Path(env["SAFEPIP_TRACE"]))).values()
-    return pip_runs(records)
+    return "\n".join(safepip_lines(stderr))
 
 
 def installed_files_match(python: Path, wheel: Path) -> bool:
@@ -57,12 +43,14 @@ def test_wrong_bytes_that_differ_every_time_are_named_in_the_verdict(
     tmp_path, target_venv, safepip_env, safepip, index, wheels
 ):
     index.set_fault(ALPHA, "corrupt_random")
-    req = requirements(tmp_path, wheels, ALPHA)
+    req = pinned_requirements(tmp_path / "requirements.txt", wheels, ALPHA)
     result = safepip("install", *index.pip_args(), "-r", req, env=safepip_env)
     assert result.returncode == ExitCode.NOT_RECOVERED, result.stderr
     assert "alpha" not in installed(target_venv, safepip_env)
     # Bounded: the first run and one per rung, no more.
-    assert index.downloads(ALPHA) == len(runs(safepip_env)) == 4
+    assert index.downloads(ALPHA) == len(pip_runs_of_one_safepip(safepip_env)) == 4
+    venvs = Path(safepip_env["SAFEPIP_VENV_DIR"])
+    assert not venvs.exists() or not any(venvs.iterdir()), "a failed fresh virtualenv was kept"
     data = (wheels / ALPHA).read_bytes()
     seen = [hashlib.sha256(corrupted(data, variant)).hexdigest() for variant in (1, 2, 3, 4)]
     verdict = safepip_text(result.stderr)
@@ -75,10 +63,10 @@ def test_a_mirror_flipping_between_good_and_bad_is_recovered_with_good_bytes_onl
     tmp_path, target_venv, safepip_env, safepip, index, wheels
 ):
     index.set_fault(ALPHA, "flip")  # bad, good, bad, ...
-    req = requirements(tmp_path, wheels, ALPHA, BETA)
+    req = pinned_requirements(tmp_path / "requirements.txt", wheels, ALPHA, BETA)
     result = safepip("install", *index.pip_args(), "-r", req, env=safepip_env)
     assert result.returncode == 0, result.stderr
-    assert len(runs(safepip_env)) == 2
+    assert len(pip_runs_of_one_safepip(safepip_env)) == 2
     # What is installed is exactly the good wheels' content: nothing from a flipped download.
     assert installed_files_match(target_venv, wheels / ALPHA)
     assert installed_files_match(target_venv, wheels / BETA)
@@ -92,10 +80,10 @@ def test_a_mirror_flipping_every_file_between_good_and_bad_is_refused(
     # first time. That repetition is the sign safepip stops at, after three runs.
     index.set_fault(ALPHA, "flip")
     index.set_fault(BETA, "flip")
-    req = requirements(tmp_path, wheels, ALPHA, BETA)
+    req = pinned_requirements(tmp_path / "requirements.txt", wheels, ALPHA, BETA)
     result = safepip("install", "--no-cache-dir", *index.pip_args(), "-r", req, env=safepip_env)
     assert result.returncode == ExitCode.TAMPERING_SUSPECTED, result.stderr
-    assert len(runs(safepip_env)) == 3
+    assert len(pip_runs_of_one_safepip(safepip_env)) == 3
     have = installed(target_venv, safepip_env)
     assert "alpha" not in have and "beta" not in have
     bad_alpha = hashlib.sha256(corrupted((wheels / ALPHA).read_bytes())).hexdigest()
@@ -110,7 +98,7 @@ def test_a_stalled_mirror_is_bounded_by_pips_own_timeout(
     # decides when to give up; safepip adds no wait and no retry of its own to a failure that is
     # not a hash mismatch.
     index.set_fault(ALPHA, "hold")
-    req = requirements(tmp_path, wheels, ALPHA)
+    req = pinned_requirements(tmp_path / "requirements.txt", wheels, ALPHA)
     patience = ["--timeout", "1", "--retries", "0", "--resume-retries", "0"]
     args = ["install", *patience, *index.pip_args(), "-r", req]
     plain = run([target_venv, "-m", "pip", *args], env=safepip_env, timeout=120)
@@ -118,7 +106,7 @@ def test_a_stalled_mirror_is_bounded_by_pips_own_timeout(
     before = index.downloads(ALPHA)
     result = safepip(*args, env=safepip_env, timeout=120)
     assert result.returncode == plain.returncode != 0, result.stderr
-    assert len(runs(safepip_env)) == 1
+    assert len(pip_runs_of_one_safepip(safepip_env)) == 1
     assert index.downloads(ALPHA) - before == before  # as many requests as the plain pip made
     assert "alpha" not in installed(target_venv, safepip_env)
     assert "Next:" not in safepip_text(result.stderr)

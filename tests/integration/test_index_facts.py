@@ -10,20 +10,17 @@ import hashlib
 from pathlib import Path
 
 import pytest
+from tests.support.cache import cache_body
 from tests.support.envs import installed, run
 from tests.support.index import PackageIndex
+from tests.support.output import safepip_lines
 from tests.support.wheels import build_sdist, build_wheel, sha256_file
 
 from safepip.exit_codes import ExitCode
-from safepip.pipcache import cache_key
 
 pytestmark = pytest.mark.integration
 
 ALPHA = "alpha-1.0-py3-none-any.whl"
-
-
-def safepip_lines(stderr: str) -> list[str]:
-    return [line for line in stderr.splitlines() if line.startswith("safepip:")]
 
 
 def pin(tmp_path: Path, name: str, version: str, *digests: str) -> Path:
@@ -82,12 +79,10 @@ def test_a_corrupted_metadata_file_in_the_cache_is_evicted_alone(
             env=safepip_env,
         )
         assert warm.returncode == 0, warm.stderr
-        key = cache_key(served.file_url(ALPHA) + ".metadata")
-        body = cache.joinpath("http-v2", *key[:5], key + ".body")
+        body = cache_body(cache, served.file_url(ALPHA) + ".metadata")
         assert body.is_file(), "pip did not cache the metadata file"
         body.write_bytes(body.read_bytes().replace(b"Version: 1.0", b"Version: 6.6"))
-        wheel_key = cache_key(served.file_url(ALPHA))
-        wheel_body = cache.joinpath("http-v2", *wheel_key[:5], wheel_key + ".body")
+        wheel_body = cache_body(cache, served.file_url(ALPHA))
         wheel_before = hashlib.sha256(wheel_body.read_bytes()).hexdigest()
 
         plain = run([target_venv, "-m", "pip", "install", *served.pip_args(), "alpha==1.0"], env=safepip_env)
@@ -146,8 +141,7 @@ def test_an_unknown_package_report_is_traced_to_its_cache_entry_by_content(
         assert warm.returncode == 0, warm.stderr
         bodies = {}
         for name in (ALPHA, beta):
-            key = cache_key(served.file_url(name))
-            bodies[name] = cache.joinpath("http-v2", *key[:5], key + ".body")
+            bodies[name] = cache_body(cache, served.file_url(name))
         data = bytearray(bodies[ALPHA].read_bytes())
         data[len(data) // 2] ^= 0xFF
         bodies[ALPHA].write_bytes(bytes(data))

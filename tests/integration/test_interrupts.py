@@ -21,7 +21,7 @@ from tests.support.envs import installed, run
 from tests.support.index import corrupted
 from tests.support.invariants import by_invocation, read_trace
 from tests.support.procs import finish, running, start, traced, wait_until
-from tests.support.wheels import sha256_file
+from tests.support.wheels import pinned_requirements
 
 from safepip import eviction
 
@@ -55,12 +55,6 @@ def tmpdir_env(safepip_env, tmp_path) -> dict[str, str]:
     return {**safepip_env, "TMPDIR": str(tmp)}
 
 
-def requirements(tmp_path: Path, wheels: Path) -> Path:
-    req = tmp_path / "requirements.txt"
-    req.write_text(f"alpha==1.0 --hash=sha256:{sha256_file(wheels / ALPHA)}\n")
-    return req
-
-
 def leftovers(env: dict[str, str]) -> list[str]:
     return sorted(p.name for p in Path(env["TMPDIR"]).iterdir())
 
@@ -74,7 +68,7 @@ def test_a_signal_during_a_download_stops_at_once_without_retrying(
     how, tmp_path, safepip_argv, tmpdir_env, target_venv, index, wheels
 ):
     index.set_fault(ALPHA, "hold")
-    req = requirements(tmp_path, wheels)
+    req = pinned_requirements(tmp_path / "requirements.txt", wheels, ALPHA)
     with running([start([*safepip_argv, "install", *index.pip_args(), "-r", req], tmpdir_env)]) as (proc,):
         index.wait_held(1)
         send(proc, how)
@@ -96,7 +90,7 @@ def test_a_signal_while_pip_runs_in_the_fresh_virtualenv_removes_it(
 ):
     # Three different wrong downloads climb to the last rung; its download is held halfway.
     index.set_faults(ALPHA, ["corrupt_random", "corrupt_random", "corrupt_random", "hold"])
-    req = requirements(tmp_path, wheels)
+    req = pinned_requirements(tmp_path / "requirements.txt", wheels, ALPHA)
     with running([start([*safepip_argv, "install", *index.pip_args(), "-r", req], tmpdir_env)]) as (proc,):
         index.wait_held(1)
         venvs = Path(tmpdir_env["SAFEPIP_VENV_DIR"])
@@ -115,7 +109,7 @@ def test_a_signal_while_the_fresh_virtualenv_is_being_made_removes_it(
     how, tmp_path, safepip_argv, tmpdir_env, target_venv, index, wheels
 ):
     index.set_fault(ALPHA, "corrupt_random")
-    req = requirements(tmp_path, wheels)
+    req = pinned_requirements(tmp_path / "requirements.txt", wheels, ALPHA)
     trace = Path(tmpdir_env["SAFEPIP_TRACE"])
     with running([start([*safepip_argv, "install", *index.pip_args(), "-r", req], tmpdir_env)]) as (proc,):
         # safepip records the location just before virtualenv starts creating it.
@@ -136,7 +130,7 @@ def test_a_signal_while_safepip_waits_for_the_cache_lock(
 ):
     # Between pip runs only safepip itself is running: SIGTERM must unwind it like Ctrl-C does.
     cache = Path(tmpdir_env["PIP_CACHE_DIR"])
-    req = requirements(tmp_path, wheels)
+    req = pinned_requirements(tmp_path / "requirements.txt", wheels, ALPHA)
     warm = run([target_venv, "-m", "pip", "download", "-d", tmp_path / "dl", *index.pip_args(), "-r", req],
                env=tmpdir_env)  # fmt: skip
     assert warm.returncode == 0, warm.stderr
@@ -160,7 +154,7 @@ def test_a_signal_while_safepip_waits_for_the_cache_lock(
 def test_every_interrupted_run_is_traced_once(tmp_path, safepip_argv, tmpdir_env, target_venv, index, wheels):
     # The trace the other tests rely on tells the runs of one process apart, and marks the interrupt.
     index.set_fault(ALPHA, "hold")
-    req = requirements(tmp_path, wheels)
+    req = pinned_requirements(tmp_path / "requirements.txt", wheels, ALPHA)
     with running([start([*safepip_argv, "install", *index.pip_args(), "-r", req], tmpdir_env)]) as (proc,):
         index.wait_held(1)
         os.killpg(proc.pid, signal.SIGINT)

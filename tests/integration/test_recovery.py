@@ -7,8 +7,10 @@ import json
 from pathlib import Path
 
 import pytest
-from tests.support.envs import installed, run
-from tests.support.wheels import sha256_file
+from tests.support.cache import cache_body
+from tests.support.envs import installed, run, venv_bin, venv_python
+from tests.support.output import safepip_lines
+from tests.support.wheels import pinned_requirements, sha256_file
 
 from safepip.exit_codes import ExitCode
 from safepip.pipcache import cache_key
@@ -17,17 +19,6 @@ pytestmark = pytest.mark.integration
 
 ALPHA = "alpha-1.0-py3-none-any.whl"
 BETA = "beta-2.0-py3-none-any.whl"
-
-
-def requirements(tmp_path: Path, wheels: Path, *names: str, pins: dict[str, str] | None = None) -> Path:
-    lines = []
-    for filename in names:
-        project, version = filename.split("-")[:2]
-        digest = (pins or {}).get(filename) or sha256_file(wheels / filename)
-        lines.append(f"{project}=={version} --hash=sha256:{digest}")
-    path = tmp_path / "requirements.txt"
-    path.write_text("\n".join(lines) + "\n")
-    return path
 
 
 def cache_files(cache: Path) -> dict[str, str]:
@@ -39,21 +30,10 @@ def cache_files(cache: Path) -> dict[str, str]:
     }
 
 
-def body_of(cache: Path, url: str) -> Path:
-    key = cache_key(url)
-    body = cache.joinpath("http-v2", *key[:5], key + ".body")
-    assert body.is_file(), f"pip did not cache {url}"
-    return body
-
-
 def corrupt(path: Path) -> None:
     data = bytearray(path.read_bytes())
     data[len(data) // 2] ^= 0xFF
     path.write_bytes(bytes(data))
-
-
-def safepip_lines(stderr: str) -> list[str]:
-    return [line for line in stderr.splitlines() if line.startswith("safepip:")]
 
 
 @pytest.fixture
@@ -61,35 +41,30 @@ def pip_cache(safepip_env) -> Path:
     return Path(safepip_env["PIP_CACHE_DIR"])
 
 
-@pytest.fixture
-def served(index, wheels):
-    for name in (ALPHA, BETA):
-        index.add(wheels / name)
-    return index
-
-
 def test_a_corrupted_cache_entry_is_evicted_alone_and_fixed_in_two_runs(
-    tmp_path, target_venv, safepip_env, safepip, served, wheels, pip_cache
+    tmp_path, target_venv, safepip_env, safepip, index, wheels, pip_cache
 ):
-    req = requirements(tmp_path, wheels, ALPHA, BETA)
+    req = pinned_requirements(tmp_path / "requirements.txt", wheels, ALPHA, BETA)
     warm = run(
-        [target_venv, "-m", "pip", "download", "-d", tmp_path / "dl", *served.pip_args(), "-r", req],
+        [target_venv, "-m", "pip", "download", "-d", tmp_path / "dl", *index.pip_args(), "-r", req],
         env=safepip_env,
     )
     assert warm.returncode == 0, warm.stderr
-    corrupt(body_of(pip_cache, served.file_url(ALPHA)))
+    body = cache_body(pip_cache, index.file_url(ALPHA))
+    assert body.is_file(), f"pip did not cache {index.file_url(ALPHA)}"
+    corrupt(body)
     before = cache_files(pip_cache)
-    downloads = {name: served.downloads(name) for name in (ALPHA, BETA)}
+    downloads = {name: index.downloads(name) for name in (ALPHA, BETA)}
 
-    result = safepip("install", *served.pip_args(), "-r", req, env=safepip_env)
+    result = safepip("install", *index.pip_args(), "-r", req, env=safepip_env)
 
     assert result.returncode == 0, result.stderr
     assert installed(target_venv, safepip_env) >= {"alpha": "1.0", "beta": "2.0"}
     # Only alpha's file was fetched again, once: beta came from the untouched cache.
-    assert served.downloads(ALPHA) == downloads[ALPHA] + 1
-    assert served.downloads(BETA) == downloads[BETA]
+    assert index.downloads(ALPHA) == downloads[ALPHA] + 1
+    assert index.downloads(BETA) == downloads[BETA]
     after = cache_files(pip_cache)
-    alpha_key = cache_key(served.file_url(ALPHA))
+    alpha_key = cache_key(index.file_url(ALPHA))
     untouched = {k: v for k, v in before.items() if alpha_key not in k}
     assert {k: after.get(k) for k in untouched} == untouched
     # Exactly two pip runs: one failing, one after the eviction.
@@ -104,69 +79,55 @@ def test_a_corrupted_cache_entry_is_evicted_alone_and_fixed_in_two_runs(
 
 
 def test_a_file_served_corrupted_once_is_fixed_by_a_retry(
-    tmp_path, target_venv, safepip_env, safepip, served, wheels
+    tmp_path, target_venv, safepip_env, safepip, index, wheels
 ):
-    served.set_fault(ALPHA, "corrupt_once")
-    req = requirements(tmp_path, wheels, ALPHA)
-    result = safepip("install", *served.pip_args(), "-r", req, env=safepip_env)
+    index.set_fault(ALPHA, "corrupt_once")
+    req = pinned_requirements(tmp_path / "requirements.txt", wheels, ALPHA)
+    result = safepip("install", *index.pip_args(), "-r", req, env=safepip_env)
     assert result.returncode == 0, result.stderr
     assert installed(target_venv, safepip_env).get("alpha") == "1.0"
-    assert served.downloads(ALPHA) == 2
+    assert index.downloads(ALPHA) == 2
 
 
-def test_corrupted_once_with_no_cache_dir_given(tmp_path, target_venv, safepip_env, safepip, served, wheels):
-    served.set_fault(ALPHA, "corrupt_once")
-    req = requirements(tmp_path, wheels, ALPHA)
-    result = safepip("install", "--no-cache-dir", *served.pip_args(), "-r", req, env=safepip_env)
+def test_corrupted_once_with_no_cache_dir_given(tmp_path, target_venv, safepip_env, safepip, index, wheels):
+    index.set_fault(ALPHA, "corrupt_once")
+    req = pinned_requirements(tmp_path / "requirements.txt", wheels, ALPHA)
+    result = safepip("install", "--no-cache-dir", *index.pip_args(), "-r", req, env=safepip_env)
     assert result.returncode == 0, result.stderr
-    assert served.downloads(ALPHA) == 2
+    assert index.downloads(ALPHA) == 2
     assert any("Fixed by retry" in line for line in safepip_lines(result.stderr))
 
 
 def test_a_file_always_served_corrupted_is_refused_with_evidence(
-    tmp_path, target_venv, safepip_env, safepip, served, wheels
+    tmp_path, target_venv, safepip_env, safepip, index, wheels
 ):
-    served.set_fault(ALPHA, "corrupt_always")
-    req = requirements(tmp_path, wheels, ALPHA)
-    result = safepip("install", *served.pip_args(), "-r", req, env=safepip_env)
+    index.set_fault(ALPHA, "corrupt_always")
+    req = pinned_requirements(tmp_path / "requirements.txt", wheels, ALPHA)
+    result = safepip("install", *index.pip_args(), "-r", req, env=safepip_env)
     assert result.returncode == ExitCode.TAMPERING_SUSPECTED
     assert "alpha" not in installed(target_venv, safepip_env)
-    assert served.downloads(ALPHA) == 2
+    assert index.downloads(ALPHA) == 2
     text = result.stderr
     assert "tampering" in text
-    assert served.file_url(ALPHA) in text
-    assert f"index publishes: sha256 {served.published_hash(ALPHA)}" in text
+    assert index.file_url(ALPHA) in text
+    assert f"index publishes: sha256 {index.published_hash(ALPHA)}" in text
     assert f"pinned:          sha256 {sha256_file(wheels / ALPHA)}" in text
     # A current pip tells a cut-short download apart, so no doubt about that is raised.
     assert "cannot tell a download cut short" not in text
 
 
-def test_corrupted_differently_every_time_gives_up_after_bounded_runs(
-    tmp_path, target_venv, safepip_env, safepip, served, wheels
-):
-    served.set_fault(ALPHA, "corrupt_random")
-    req = requirements(tmp_path, wheels, ALPHA)
-    result = safepip("install", *served.pip_args(), "-r", req, env=safepip_env)
-    assert result.returncode == ExitCode.NOT_RECOVERED
-    assert "alpha" not in installed(target_venv, safepip_env)
-    # first run, evict-and-retry, --no-cache-dir, fresh virtualenv: four downloads, no more.
-    assert served.downloads(ALPHA) == 4
-    venvs = Path(safepip_env["SAFEPIP_VENV_DIR"])
-    assert not venvs.exists() or not any(venvs.iterdir()), "a failed fresh virtualenv was kept"
-
-
-def test_a_stale_pin_fails_fast_without_retrying(tmp_path, target_venv, safepip_env, safepip, served, wheels):
-    req = requirements(tmp_path, wheels, ALPHA, pins={ALPHA: "0" * 64})
-    result = safepip("install", *served.pip_args(), "-r", req, env=safepip_env)
+def test_a_stale_pin_fails_fast_without_retrying(tmp_path, target_venv, safepip_env, safepip, index, wheels):
+    req = pinned_requirements(tmp_path / "requirements.txt", wheels, ALPHA, pins={ALPHA: "0" * 64})
+    result = safepip("install", *index.pip_args(), "-r", req, env=safepip_env)
     assert result.returncode == ExitCode.STALE_PIN
-    assert served.downloads(ALPHA) == 1
+    assert index.downloads(ALPHA) == 1
     assert result.stdout.count("Looking in indexes") == 1
     assert "pip-compile --generate-hashes" in result.stderr
     assert f"requirement:     alpha==1.0 ({req}, line 1)" in result.stderr
 
 
 def test_other_failures_pass_through_without_retry(
-    tmp_path, target_venv, safepip_env, safepip, served, wheels
+    tmp_path, target_venv, safepip_env, safepip, index, wheels
 ):
     req = tmp_path / "requirements.txt"
     req.write_text(
@@ -176,15 +137,15 @@ def test_other_failures_pass_through_without_retry(
         + "0" * 64
         + "\n"
     )
-    plain = run([target_venv, "-m", "pip", "install", *served.pip_args(), "-r", req], env=safepip_env)
-    result = safepip("install", *served.pip_args(), "-r", req, env=safepip_env)
+    plain = run([target_venv, "-m", "pip", "install", *index.pip_args(), "-r", req], env=safepip_env)
+    result = safepip("install", *index.pip_args(), "-r", req, env=safepip_env)
     assert result.returncode == plain.returncode == 1
     assert not safepip_lines(result.stderr)
     assert result.stdout.count("Looking in indexes") == 1
 
 
 def test_the_venv_rung_gets_past_a_bad_mirror_configured_inside_the_target(
-    tmp_path, target_venv, safepip_env, safepip, served, wheels, bad_mirror
+    tmp_path, target_venv, safepip_env, safepip, index, wheels, bad_mirror
 ):
     # The user's own configuration names the good index; the target environment's pip.conf
     # overrides it with a mirror that serves wrong bytes. Only a fresh environment escapes it.
@@ -193,40 +154,39 @@ def test_the_venv_rung_gets_past_a_bad_mirror_configured_inside_the_target(
     env["XDG_CONFIG_DIRS"] = str(tmp_path / "no-global-config")
     user_config = Path(env["XDG_CONFIG_HOME"]) / "pip" / "pip.conf"
     user_config.parent.mkdir(parents=True, exist_ok=True)
-    user_config.write_text(f"[global]\nindex-url = {served.url}\ntrusted-host = 127.0.0.1\n")
+    user_config.write_text(f"[global]\nindex-url = {index.url}\ntrusted-host = 127.0.0.1\n")
     bad_mirror.add(wheels / ALPHA)
     bad_mirror.set_fault(ALPHA, "corrupt_always")
     site_config = Path(target_venv).parent.parent / "pip.conf"
     site_config.write_text(f"[global]\nindex-url = {bad_mirror.url}\n")
-    req = requirements(tmp_path, wheels, ALPHA)
+    req = pinned_requirements(tmp_path / "requirements.txt", wheels, ALPHA)
 
     result = safepip("install", "-r", req, env=env)
 
     assert result.returncode == 0, result.stderr
-    assert bad_mirror.downloads(ALPHA) == 2 and served.downloads(ALPHA) == 1
+    assert bad_mirror.downloads(ALPHA) == 2 and index.downloads(ALPHA) == 1
     assert "alpha" not in installed(target_venv, env)
     venvs = [p for p in Path(env["SAFEPIP_VENV_DIR"]).iterdir() if p.is_dir()]
     assert len(venvs) == 1
-    fresh_python = venvs[0] / "bin" / "python"
-    assert installed(fresh_python, env).get("alpha") == "1.0"
-    assert f"source {venvs[0] / 'bin' / 'activate'}" in result.stderr
+    assert installed(venv_python(venvs[0]), env).get("alpha") == "1.0"
+    assert f"source {venv_bin(venvs[0]) / 'activate'}" in result.stderr
     assert str(site_config.parent) in result.stderr
 
 
-def test_venv_rung_can_be_switched_off(tmp_path, target_venv, safepip_env, safepip, served, wheels):
-    served.set_fault(ALPHA, "corrupt_random")
-    req = requirements(tmp_path, wheels, ALPHA)
+def test_venv_rung_can_be_switched_off(tmp_path, target_venv, safepip_env, safepip, index, wheels):
+    index.set_fault(ALPHA, "corrupt_random")
+    req = pinned_requirements(tmp_path / "requirements.txt", wheels, ALPHA)
     env = {**safepip_env, "SAFEPIP_NO_VENV": "1"}
-    result = safepip("install", *served.pip_args(), "-r", req, env=env)
+    result = safepip("install", *index.pip_args(), "-r", req, env=env)
     assert result.returncode == ExitCode.NOT_RECOVERED
-    assert served.downloads(ALPHA) == 3
+    assert index.downloads(ALPHA) == 3
     assert "fresh virtualenv" not in result.stderr
 
 
-def test_download_command_recovers_too(tmp_path, target_venv, safepip_env, safepip, served, wheels):
-    served.set_fault(ALPHA, "corrupt_once")
-    req = requirements(tmp_path, wheels, ALPHA)
+def test_download_command_recovers_too(tmp_path, target_venv, safepip_env, safepip, index, wheels):
+    index.set_fault(ALPHA, "corrupt_once")
+    req = pinned_requirements(tmp_path / "requirements.txt", wheels, ALPHA)
     dest = tmp_path / "dest"
-    result = safepip("download", "-d", dest, *served.pip_args(), "-r", req, env=safepip_env)
+    result = safepip("download", "-d", dest, *index.pip_args(), "-r", req, env=safepip_env)
     assert result.returncode == 0, result.stderr
     assert sha256_file(dest / ALPHA) == sha256_file(wheels / ALPHA)

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 from tests.support.envs import run, run_in_pty
-from tests.support.wheels import sha256_file
+from tests.support.wheels import pinned_requirements
 
 from safepip.exit_codes import ExitCode
 
@@ -20,12 +20,6 @@ pytestmark = pytest.mark.integration
 
 ALPHA = "alpha-1.0-py3-none-any.whl"
 BOOLEANS = "(1/0, yes/no, on/off)"
-
-
-def requirements(tmp_path: Path, wheels: Path, pin: str | None = None) -> Path:
-    path = tmp_path / "requirements.txt"
-    path.write_text(f"alpha==1.0 --hash=sha256:{pin or sha256_file(wheels / ALPHA)}\n")
-    return path
 
 
 def own_lines(text: str) -> list[str]:
@@ -65,7 +59,7 @@ def test_the_config_file_steers_a_real_run(tmp_path, target_venv, safepip_env, s
     history = tmp_path / "ci-history.jsonl"
     report = tmp_path / "report.json"
     config_file(safepip_env, f"[safepip]\nhistory_file = {history}\nreport = {report}\n")
-    req = requirements(tmp_path, wheels, pin="0" * 64)
+    req = pinned_requirements(tmp_path / "requirements.txt", wheels, ALPHA, pins={ALPHA: "0" * 64})
     result = safepip("install", *index.pip_args(), "-r", req, env=safepip_env)
     assert result.returncode == ExitCode.STALE_PIN
     assert json.loads(report.read_text())["verdict"]["outcome"] == "stale-pin"
@@ -76,7 +70,7 @@ def test_a_broken_config_file_stops_watched_commands_only(
     tmp_path, target_venv, safepip_env, safepip, wheels
 ):
     path = config_file(safepip_env, "[safepip]\nno-venv = perhaps\n")
-    req = requirements(tmp_path, wheels)
+    req = pinned_requirements(tmp_path / "requirements.txt", wheels, ALPHA)
     bad = safepip("install", "-r", req, env=safepip_env)
     assert bad.returncode == ExitCode.USAGE
     assert (
@@ -142,7 +136,7 @@ def test_safepip_doctor_without_the_prefix_is_safepips(safepip_env, safepip):
 def flaky(index, wheels, tmp_path):
     """An index whose alpha wheel is damaged on the first download only: one quick recovery."""
     index.set_fault(ALPHA, "corrupt_once")
-    return index.pip_args(), requirements(tmp_path, wheels)
+    return index.pip_args(), pinned_requirements(tmp_path / "requirements.txt", wheels, ALPHA)
 
 
 def test_plain_when_piped_coloured_with_force_color_unless_no_color(target_venv, safepip_env, safepip, flaky):
@@ -183,7 +177,7 @@ def test_coloured_on_a_terminal(target_venv, safepip_env, flaky, tmp_path):
 def test_pips_quiet_and_verbose_apply_to_safepips_lines(
     target_venv, safepip_env, safepip, index, wheels, tmp_path
 ):
-    req = requirements(tmp_path, wheels)
+    req = pinned_requirements(tmp_path / "requirements.txt", wheels, ALPHA)
     runs = {}
     for flags in ([], ["-q"], ["-qq"], ["-v"]):
         index.set_fault(ALPHA, "corrupt_once")
@@ -213,7 +207,7 @@ def test_pips_quiet_and_verbose_apply_to_safepips_lines(
 
 
 def test_refusals_are_never_quieted(target_venv, safepip_env, safepip, index, wheels, tmp_path):
-    req = requirements(tmp_path, wheels, pin="0" * 64)
+    req = pinned_requirements(tmp_path / "requirements.txt", wheels, ALPHA, pins={ALPHA: "0" * 64})
     result = safepip("install", "-qqq", *index.pip_args(), "-r", req, env=safepip_env)
     assert result.returncode == ExitCode.STALE_PIN
     lines = own_lines(result.stderr)

@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import re
 import sys
+from pathlib import Path
 
 import pytest
+from tests.support.cache import cache_body
 from tests.support.envs import run
 from tests.support.index import corrupted
-from tests.support.wheels import sha256_file
-
-from safepip.pipcache import cache_key
+from tests.support.wheels import pinned_requirements
 
 pytestmark = pytest.mark.integration
 
@@ -41,9 +41,7 @@ def importtime_safepip(safepip_argv):
 
 @pytest.fixture
 def requirements(tmp_path, wheels):
-    req = tmp_path / "requirements.txt"
-    req.write_text(f"alpha==1.0 --hash=sha256:{sha256_file(wheels / ALPHA)}\n")
-    return req
+    return pinned_requirements(tmp_path / "requirements.txt", wheels, ALPHA)
 
 
 def test_a_command_passed_on_imports_nothing_heavy(importtime_safepip, safepip_env):
@@ -72,8 +70,7 @@ def test_a_recovery_imports_them_when_it_needs_them(
         env=safepip_env,
     )
     assert warm.returncode == 0, warm.stderr
-    key = cache_key(index.file_url(ALPHA))
-    body = tmp_path.joinpath("pip-cache", "http-v2", *key[:5], key + ".body")
+    body = cache_body(Path(safepip_env["PIP_CACHE_DIR"]), index.file_url(ALPHA))
     body.write_bytes(corrupted(body.read_bytes()))
 
     result = importtime_safepip("install", *index.pip_args(), "-r", requirements, env=safepip_env)

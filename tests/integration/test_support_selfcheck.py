@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 from tests.support.envs import installed, run, run_in_pty, venv_python
 from tests.support.index import PackageIndex, corrupted
-from tests.support.wheels import build_wheel, sha256_file
+from tests.support.wheels import build_wheel, pinned_requirements, sha256_file
 
 pytestmark = pytest.mark.integration
 
@@ -29,13 +29,6 @@ POSIX_ONLY = pytest.mark.skipif(sys.platform == "win32", reason="pseudo-terminal
 
 def pip(python: Path, *args: object, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
     return run([python, "-m", "pip", *map(str, args)], env=env)
-
-
-def pinned(tmp_path: Path, wheel: Path) -> Path:
-    project, version = wheel.name.split("-")[:2]
-    req = tmp_path / "requirements.txt"
-    req.write_text(f"{project}=={version} --hash=sha256:{sha256_file(wheel)}\n")
-    return req
 
 
 def fetch(url: str) -> bytes:
@@ -54,7 +47,7 @@ def http_cache_bodies(cache: Path) -> dict[Path, bytes]:
 def test_a_clone_installs_a_pinned_wheel_and_leaves_its_template_alone(
     tmp_path, template_venv, target_venv, env, index, wheels
 ):
-    req = pinned(tmp_path, wheels / ALPHA)
+    req = pinned_requirements(tmp_path / "requirements.txt", wheels, ALPHA)
     result = pip(target_venv, "install", "--require-hashes", *index.pip_args(), "-r", req, env=env)
     assert result.returncode == 0, result.stderr
     assert "Successfully installed alpha-1.0" in result.stdout
@@ -103,7 +96,7 @@ def test_pip_caches_index_files_over_plain_http_with_trusted_host(tmp_path, targ
 
 def test_a_file_always_served_corrupted_fails_the_hash_check(tmp_path, target_venv, env, index, wheels):
     index.set_fault(ALPHA, "corrupt_always")
-    req = pinned(tmp_path, wheels / ALPHA)
+    req = pinned_requirements(tmp_path / "requirements.txt", wheels, ALPHA)
     bad = hashlib.sha256(corrupted((wheels / ALPHA).read_bytes())).hexdigest()
     for attempt in (1, 2):
         result = pip(target_venv, "install", "--no-cache-dir", *index.pip_args(), "-r", req, env=env)
@@ -115,7 +108,7 @@ def test_a_file_always_served_corrupted_fails_the_hash_check(tmp_path, target_ve
 
 
 def test_corrupted_once_then_good_and_corrupted_randomly(tmp_path, target_venv, env, index, wheels):
-    req = pinned(tmp_path, wheels / ALPHA)
+    req = pinned_requirements(tmp_path / "requirements.txt", wheels, ALPHA)
     runs = iter(range(100))
 
     def download() -> subprocess.CompletedProcess[str]:
@@ -137,7 +130,7 @@ def test_corrupted_once_then_good_and_corrupted_randomly(tmp_path, target_venv, 
 def test_the_https_index_is_trusted_through_cert_alone(tmp_path, target_venv, env, https_index, wheels):
     assert not {"REQUESTS_CA_BUNDLE", "SSL_CERT_FILE", "CURL_CA_BUNDLE", "PIP_CERT"} & set(env)
     assert https_index.url.startswith("https://127.0.0.1:")
-    req = pinned(tmp_path, wheels / ALPHA)
+    req = pinned_requirements(tmp_path / "requirements.txt", wheels, ALPHA)
     download = ["download", "--retries", "0", "--timeout", "5", "-r", req, "-d"]
     untrusted = pip(target_venv, *download, tmp_path / "a", "--index-url", https_index.url, env=env)
     assert untrusted.returncode != 0

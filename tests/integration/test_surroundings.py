@@ -19,28 +19,19 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from tests.support.cache import cache_body
 from tests.support.envs import installed, run, site_packages
 from tests.support.index import corrupted
 from tests.support.invariants import by_invocation, pip_runs, read_trace
-from tests.support.wheels import sha256_file
+from tests.support.output import safepip_lines
+from tests.support.wheels import pinned_requirements
 
 from safepip.exit_codes import ExitCode
-from safepip.pipcache import cache_key
 
 pytestmark = pytest.mark.integration
 
 ALPHA = "alpha-1.0-py3-none-any.whl"
 IS_ROOT = hasattr(os, "geteuid") and os.geteuid() == 0
-
-
-def requirements(tmp_path: Path, wheels: Path) -> Path:
-    req = tmp_path / "requirements.txt"
-    req.write_text(f"alpha==1.0 --hash=sha256:{sha256_file(wheels / ALPHA)}\n")
-    return req
-
-
-def safepip_lines(stderr: str) -> list[str]:
-    return [line for line in stderr.splitlines() if line.startswith("safepip:")]
 
 
 def runs_of_last(env: dict[str, str]) -> list[list[str]]:
@@ -60,8 +51,7 @@ def warm_and_corrupt(tmp_path: Path, python: Path, env: dict[str, str], index, r
         [python, "-m", "pip", "download", "-d", tmp_path / "warm", *index.pip_args(), "-r", req], env=env
     )
     assert warm.returncode == 0, warm.stderr
-    key = cache_key(index.file_url(ALPHA))
-    body = Path(env["PIP_CACHE_DIR"]).joinpath("http-v2", *key[:5], key + ".body")
+    body = cache_body(Path(env["PIP_CACHE_DIR"]), index.file_url(ALPHA))
     body.write_bytes(corrupted(body.read_bytes()))
     return body
 
@@ -118,7 +108,12 @@ def test_a_target_without_a_usable_pip_is_a_clear_error(
     python = TARGETS[kind](tmp_path, template_venv)
     env = {**safepip_env, "SAFEPIP_PYTHON": str(python)}
     args = (
-        ["install", *index.pip_args(), "-r", requirements(tmp_path, wheels)]
+        [
+            "install",
+            *index.pip_args(),
+            "-r",
+            pinned_requirements(tmp_path / "requirements.txt", wheels, ALPHA),
+        ]
         if command == "install"
         else ["list"]
     )
@@ -163,7 +158,7 @@ def read_only(folder: Path) -> Iterator[None]:
 def test_a_cache_entry_that_cannot_be_moved_means_no_cache_dir_instead(
     tmp_path, target_venv, safepip_env, safepip, index, wheels
 ):
-    req = requirements(tmp_path, wheels)
+    req = pinned_requirements(tmp_path / "requirements.txt", wheels, ALPHA)
     body = warm_and_corrupt(tmp_path, target_venv, safepip_env, index, req)
     bad = body.read_bytes()
     with read_only(Path(safepip_env["PIP_CACHE_DIR"]) / "http-v2"):
@@ -182,7 +177,7 @@ def test_safepips_own_folders_unusable_means_no_cache_dir_instead(
     tmp_path, target_venv, safepip_env, safepip, index, wheels
 ):
     # The quarantine and the lock live under safepip's cache folder; here that is a file.
-    req = requirements(tmp_path, wheels)
+    req = pinned_requirements(tmp_path / "requirements.txt", wheels, ALPHA)
     body = warm_and_corrupt(tmp_path, target_venv, safepip_env, index, req)
     blocker = tmp_path / "not-a-folder"
     blocker.write_text("")
@@ -208,7 +203,7 @@ def test_a_cache_folder_that_does_not_exist_or_cannot(
         (tmp_path / "a-file").write_text("")
         cache = tmp_path / "a-file" / "cache"
     env = {**safepip_env, "PIP_CACHE_DIR": str(cache)}
-    req = requirements(tmp_path, wheels)
+    req = pinned_requirements(tmp_path / "requirements.txt", wheels, ALPHA)
     result = safepip("install", *index.pip_args(), "-r", req, env=env)
     assert result.returncode == 0, result.stderr
     no_traceback(result.stderr)
@@ -221,7 +216,7 @@ def test_a_cache_folder_that_does_not_exist_or_cannot(
 def test_odd_cache_entries_are_taken_in_stride(
     damage, tmp_path, target_venv, safepip_env, safepip, index, wheels
 ):
-    req = requirements(tmp_path, wheels)
+    req = pinned_requirements(tmp_path / "requirements.txt", wheels, ALPHA)
     body = warm_and_corrupt(tmp_path, target_venv, safepip_env, index, req)
     record = body.with_suffix("")
     if damage == "empty-body":
@@ -287,7 +282,7 @@ def test_a_full_disk_under_pips_cache_and_safepips_folders(
 ):
     with small_disk(tmp_path / "disk") as disk:
         env = {**safepip_env, "PIP_CACHE_DIR": str(disk / "pip"), "XDG_CACHE_HOME": str(disk / "cache")}
-        req = requirements(tmp_path, wheels)
+        req = pinned_requirements(tmp_path / "requirements.txt", wheels, ALPHA)
         body = warm_and_corrupt(tmp_path, target_venv, env, index, req)
         fill(disk)
         result = safepip("install", *index.pip_args(), "-r", req, env=env)

@@ -38,18 +38,15 @@ from typing import Callable
 
 import pytest
 from packaging.version import Version
-from tests.support.envs import installed, isolated_env, run, run_in_pty, venv_bin
+from tests.support import pipwheels
+from tests.support.envs import installed, isolated_env, run, run_in_pty, venv_bin, venv_python
 from tests.support.index import PackageIndex, corrupted
-from tests.support.wheels import build_wheel
+from tests.support.output import safepip_lines
+from tests.support.wheels import build_wheel, pinned_requirements
 
 from safepip.exit_codes import ExitCode
 
-HERE = Path(__file__).resolve().parent
-PIP_VERSIONS = tuple(
-    line.strip()
-    for line in (HERE / "pip-versions.txt").read_text(encoding="utf-8").splitlines()
-    if line.strip() and not line.lstrip().startswith("#")
-)
+PIP_VERSIONS = tuple(pipwheels.versions())
 NEWEST = PIP_VERSIONS[-1]
 #: Pairs of pips that share one cache directory: the two ends, and the two sides of the layout change.
 SHARED_CACHE_PAIRS = (("20.3.4", NEWEST), ("23.2.1", "23.3.2"))
@@ -129,14 +126,10 @@ class Bench:
         return self.safepip_runner(*map(str, args), env=env or self.env)
 
     def requirements(self, *filenames: str, pins: dict[str, str] | None = None) -> Path:
-        lines = []
-        for filename in filenames:
-            project, version = filename.split("-")[:2]
-            digest = (pins or {}).get(filename) or self.index.sha256(filename)
-            lines.append(f"{project}=={version} --hash=sha256:{digest}")
+        """Pin `filenames` by the index's own hash of their good bytes (or by `pins`)."""
+        digests = {f: (pins or {}).get(f) or self.index.sha256(f) for f in filenames}
         path = self.tmp / f"requirements-{self.version}.txt"
-        path.write_text("\n".join(lines) + "\n")
-        return path
+        return pinned_requirements(path, self.index.files_dir, *filenames, pins=digests)
 
     def installed(self) -> dict[str, str]:
         return installed(self.python, self.env)
@@ -197,10 +190,6 @@ def bench(
 
 
 # -- reading what happened ---------------------------------------------------------------------
-
-
-def safepip_lines(stderr: str) -> list[str]:
-    return [line for line in stderr.splitlines() if line.startswith("safepip:")]
 
 
 def pip_runs(result: subprocess.CompletedProcess[str]) -> int:
@@ -477,9 +466,7 @@ def test_upper_case_pin(bench, cell, version):
     assert "alpha" not in b.installed()
     venvs = [p for p in Path(b.env["SAFEPIP_VENV_DIR"]).iterdir() if p.is_dir()]
     assert len(venvs) == 1
-    assert installed(venv_bin(venvs[0]) / ("python.exe" if os.name == "nt" else "python"), b.env) >= {
-        "alpha": "1.0"
-    }
+    assert installed(venv_python(venvs[0]), b.env) >= {"alpha": "1.0"}
     assert any(str(venvs[0]) in line for line in lines), lines
     cell("0 · installed in a fresh venv (pip bug)")
 

@@ -153,6 +153,20 @@ def isolated_env(base: Path) -> dict[str, str]:
 # -- virtual environments ---------------------------------------------------------------------
 
 
+# Runs `python -m safepip` with a given src/ first on sys.path. Not through PYTHONPATH: safepip hands
+# its environment to the target pip, which would then see safepip (and src/safepip.egg-info) as
+# installed and print it in `pip list`.
+_SAFEPIP_FROM_SRC = (
+    "import runpy, sys; sys.path.insert(0, sys.argv.pop(1)); "
+    "runpy.run_module('safepip', run_name='__main__', alter_sys=True)"
+)
+
+
+def safepip_from(src: Path, *python_flags: str) -> list[str]:
+    """The command line that runs the safepip of a checkout's `src` with this interpreter."""
+    return [sys.executable, *python_flags, "-c", _SAFEPIP_FROM_SRC, str(src)]
+
+
 def venv_python(venv_dir: Path) -> Path:
     """The interpreter inside a virtual environment directory."""
     venv_dir = Path(venv_dir)

@@ -91,6 +91,12 @@ def pip_runs(records: Iterable[dict]) -> list[list[str]]:
     return [r["argv"][3:] for r in records if r["kind"] == "pip"]
 
 
+def pip_runs_of_one_safepip(env: Mapping[str, str]) -> list[list[str]]:
+    """The pip runs of the one safepip process `env`'s trace holds; fails if it holds more or none."""
+    (records,) = by_invocation(read_trace(Path(env["SAFEPIP_TRACE"]))).values()
+    return pip_runs(records)
+
+
 def _count(args: list[str], option: str) -> int:
     """How often `option` appears: alone, as ``--opt=value``, or as a short option with its value joined."""
     short = len(option) == 2

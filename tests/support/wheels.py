@@ -22,7 +22,7 @@ import os
 import re
 import tarfile
 import zipfile
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from packaging.utils import canonicalize_name
@@ -33,6 +33,7 @@ __all__ = [
     "build_wheel",
     "distribution_name",
     "payload_bytes",
+    "pinned_requirements",
     "sha256_file",
     "wheel_filename",
 ]
@@ -73,6 +74,13 @@ def _metadata(name: str, version: str, requires: Sequence[str]) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _init_source(name: str, version: str, salt: str, built: str) -> str:
+    """The package's ``__init__.py``. The salt is kept in the source, not only in the payload, so
+    a salt changes even a build without payload."""
+    init = f'"""{name} {version}, {built}."""\n\n__version__ = "{version}"\n'
+    return init + (f"_BUILD = {salt!r}\n" if salt else "")
+
+
 def build_wheel(
     dest_dir: Path,
     name: str,
@@ -93,10 +101,7 @@ def build_wheel(
     version = str(Version(version))
     module = distribution_name(name)
     dist_info = f"{module}-{version}.dist-info"
-    init = f'"""{name} {version}, built for safepip\'s tests."""\n\n__version__ = "{version}"\n'
-    if salt:
-        # Kept in the source, not only in the payload, so a salt changes even a payload-less wheel.
-        init += f"_BUILD = {salt!r}\n"
+    init = _init_source(name, version, salt, "built for safepip's tests")
     entries: list[tuple[str, bytes, int]] = [
         (f"{module}/__init__.py", init.encode("utf-8"), zipfile.ZIP_DEFLATED),
     ]
@@ -168,11 +173,9 @@ def build_sdist(dest_dir: Path, name: str, version: str, *, salt: str = "") -> P
     version = str(Version(version))
     module = distribution_name(name)
     root = f"{module}-{version}"
-    init = f'"""{name} {version}, built from its sdist for safepip tests."""\n\n__version__ = "{version}"\n'
-    if salt:
-        init += f"_BUILD = {salt!r}\n"
+    init = _init_source(name, version, salt, "built from its sdist for safepip tests")
     members = {
-        f"{root}/PKG-INFO": f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n",
+        f"{root}/PKG-INFO": _metadata(name, version, ()),
         f"{root}/pyproject.toml": (
             '[build-system]\nrequires = []\nbuild-backend = "backend"\nbackend-path = ["."]\n'
         ),
@@ -200,3 +203,21 @@ def sha256_file(path: Path | str) -> str:
         for chunk in iter(lambda: stream.read(_CHUNK), b""):
             digest.update(chunk)
     return digest.hexdigest()
+
+
+def pinned_requirements(
+    path: Path, wheels: Path, *filenames: str, pins: Mapping[str, str] | None = None
+) -> Path:
+    """Write a requirements file at `path` that pins each of `filenames` by version and sha256.
+
+    One line per file, ``name==version --hash=sha256:<digest>``, name and version taken from the
+    wheel's file name. The digest is that of the file in `wheels`, or ``pins[filename]`` where
+    given (a stale pin, a pin written in upper case). Returns `path`.
+    """
+    lines = []
+    for filename in filenames:
+        project, version = filename.split("-")[:2]
+        digest = (pins or {}).get(filename) or sha256_file(wheels / filename)
+        lines.append(f"{project}=={version} --hash=sha256:{digest}")
+    path.write_text("\n".join(lines) + "\n")
+    return path
