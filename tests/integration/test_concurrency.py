@@ -132,8 +132,15 @@ def test_several_safepips_recover_different_entries_at_once(
         reader_req,
     ]
 
+    for filename in (ALPHA, BETA):
+        index.set_fault(filename, "hold")
+
     with running([start(c, venv_env(safepip_env, p)) for c, p in zip(commands, pythons)]) as procs:
+        # Each safepip is halfway through a fresh download (none can finish without one, and none
+        # can write the cache before the hold is released): the reader runs while all are at work.
+        index.wait_held(len(jobs))
         reader = run(reader_cmd, env=safepip_env)
+        index.release()
         results = [finish(proc) for proc in procs]
 
     assert reader.returncode == 0, reader.stderr
