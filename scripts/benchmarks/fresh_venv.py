@@ -15,7 +15,7 @@ from benchmarks.figures import Report, median
 from benchmarks.lab import Lab, rotations, settle, timed
 
 _CREATE = (
-    "import sys; from pathlib import Path; from safepip import freshvenv; "
+    "import sys; from pathlib import Path; from safepip.recovery import freshvenv; "
     "freshvenv.create(Path(sys.argv[1]), Path(sys.argv[2]))"
 )
 

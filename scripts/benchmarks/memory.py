@@ -17,8 +17,7 @@ from benchmarks.sizes import human
 _MEMORY_PROBE = r"""
 import json, sys, time
 from pathlib import Path
-from safepip import incomplete
-from safepip.recovery import Recovery
+from safepip.logscan.scan import scan_log
 
 def high_water():
     # This process's own peak resident memory. Not getrusage: on Linux its ru_maxrss also counts
@@ -34,8 +33,7 @@ if high_water() is None:
     import tracemalloc
     tracemalloc.start()
 start = time.perf_counter()
-found = Recovery._read_mismatches(path, 0)
-incomplete.find_in_log(path)
+found = scan_log(path).mismatches
 seconds = time.perf_counter() - start
 if high_water() is not None:
     peak, how = high_water(), "peak RSS"

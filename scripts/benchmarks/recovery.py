@@ -26,7 +26,7 @@ def _corrupt_copy(lab: Lab, dest: Path, victim: str, index: PackageIndex) -> tup
     """A copy of the warm cache with `victim`'s cached body damaged; (record, body) of that entry."""
     from tests.support.index import corrupted
 
-    from safepip.pipcache import cache_key
+    from safepip.recovery.cache import cache_key
 
     shutil.copytree(lab.json_warm_cache if index is lab.json_index else lab.warm_cache, dest)
     key = cache_key(index.file_url(victim))

@@ -29,8 +29,8 @@ import json, sys, time, hashlib
 from pathlib import Path
 mode, cache, digest, url = sys.argv[1], Path(sys.argv[2]), sys.argv[3], sys.argv[4]
 files = [Path(p) for p in sys.argv[5:]]
-from safepip import eviction
-from safepip.detector import Mismatch
+from safepip.recovery import eviction
+from safepip.records import Mismatch
 
 def rchar():
     try:
@@ -76,7 +76,7 @@ def _v1_record(body: bytes) -> bytes:
 
 def build_cache(root: Path, entries: int, total: int, seed: int = 7) -> dict[str, object]:
     """A synthetic pip cache: mostly http-v2 entries, some of the old layout, some debris."""
-    from safepip.pipcache import cache_key
+    from safepip.recovery.cache import cache_key
 
     rng = random.Random(seed)
     block = rng.randbytes(2 * MB)

@@ -1,96 +1,111 @@
-"""The ``safepip`` command: split off safepip's own options, choose the environment, run pip.
+"""The ``safepip`` command, top to bottom:
 
-    argv -> settings.split -> (safepip's own command | pip passthrough | recovery) -> exit code
+    argv -> config.invocation.split -> safepip's own command (commands/)
+                                    -> pip.args.parse -> pip.target.choose
+                                         -> install/download/wheel: watch (recovery/ if pip failed)
+                                         -> anything else: pip.runner.run, exactly as given
 
 Only install, download and wheel can meet a hash mismatch; every other pip command line is run
-exactly as given, with nothing added.
+exactly as given, with nothing added and none of safepip's settings read.
+
+The normal path (pip runs and succeeds) imports only what Python has loaded at start-up, plus
+``signal``: the modules it passes through say so, and tests/unit/test_structure.py holds them to
+it. Everything else is imported where it is first needed, at a few named boundaries (docs/design.md,
+"The normal path").
 """
 
 from __future__ import annotations
 
-import importlib
 import os
 import sys
-from collections.abc import Sequence
 
-from safepip import __version__, interrupts, messages, pipargs, settings, target, trace
-from safepip.exit_codes import ExitCode
-from safepip.messages import Level, say
-from safepip.runner import run
+from safepip import __version__, interrupts, trace
+from safepip.commands import COMMANDS
+from safepip.config import invocation as own
+from safepip.errors import ExitCode, SafepipError
+from safepip.output import console
+from safepip.pip import args as pipargs
+from safepip.pip import launch, target
+from safepip.pip.runner import run
+from safepip.watch import watch
 
-#: The spellings the issues gave them (``safepip doctor``), kept for the words pip has no command
-#: for. ``config`` is not among them: ``safepip config list`` is pip's own.
-BARE_COMMANDS = frozenset(settings.COMMANDS) - {"config"}
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Sequence
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
-    debug = os.environ.get("SAFEPIP_DEBUG", "") not in ("", "0") or "--safepip-debug" in args
+    debug = "--safepip-debug" in args or os.environ.get("SAFEPIP_DEBUG", "").strip() not in ("", "0")
+    console.reset()
+    # SIGTERM/SIGHUP unwind like Ctrl-C (clean-up runs); the exit code is 128 + the signal.
+    previous = interrupts.start_run()
     try:
-        # SIGTERM/SIGHUP unwind like Ctrl-C (clean-up runs); the exit code is 128 + the signal.
-        with interrupts.handled():
-            code = _main(args)
+        code = _main(args)
         return interrupts.exit_code() if code == ExitCode.INTERRUPTED else code
     except KeyboardInterrupt:
-        say("interrupted.", level=Level.WARNING)
+        console.say("interrupted.", level=console.Level.WARNING)
         return interrupts.exit_code()
-    except settings.UsageError as exc:
-        say(f"error: {exc}", level=Level.ERROR)
-        return ExitCode.USAGE
+    except SafepipError as exc:
+        console.say(f"error: {exc}", level=console.Level.ERROR)
+        return exc.exit_code
     except Exception as exc:
-        from safepip.recovery import TargetUnusable
-
-        if isinstance(exc, (target.TargetError, TargetUnusable)):
-            say(f"error: {exc}", level=Level.ERROR)
-            return ExitCode.TARGET_UNUSABLE
-        say(f"internal error: {type(exc).__name__}: {exc}", level=Level.ERROR)
-        if debug or getattr(settings.current(), "debug", False):
-            import traceback
+        console.say(f"internal error: {type(exc).__name__}: {exc}", level=console.Level.ERROR)
+        if debug:
+            import traceback  # only for a bug, and only when asked
 
             traceback.print_exc()
         else:
-            say("run again with --safepip-debug to see the traceback", level=Level.ERROR)
+            console.say("run again with --safepip-debug to see the traceback", level=console.Level.ERROR)
         return ExitCode.INTERNAL_ERROR
+    finally:
+        interrupts.restore(previous)
 
 
 def _main(args: list[str]) -> int:
-    settings.activate(None)
-    messages.reset()
-    own, pip_args = settings.split(args, os.environ)
-    if own.show_help:
-        sys.stdout.write(settings.HELP)
+    asked = own.split(args, COMMANDS)
+    if asked.show_help:
+        sys.stdout.write(own.HELP)
         return ExitCode.OK
-    if own.show_version:
+    if asked.show_version:
         sys.stdout.write(f"safepip {__version__}\n")
         return ExitCode.OK
-    if own.command is None and pip_args[:1] and pip_args[0] in BARE_COMMANDS:
-        own.command, own.command_args, pip_args = pip_args[0], pip_args[1:], []
-    if own.command is not None:
-        settings.activate(settings.with_config_file(own, os.environ))
-        module = importlib.import_module(f"safepip.{settings.COMMANDS[own.command]}")
-        return int(module.main(own.command_args))
-    line = pipargs.parse(pip_args)
+    if asked.command is not None:
+        from safepip.config import settings  # the boundary for safepip's own commands
+
+        return COMMANDS[asked.command](asked.command_args, settings.load(asked, os.environ))
+    line = pipargs.parse(asked.pip_args)
     chosen = target.choose(line, os.environ)
     if chosen.reason == "--python":
         line = pipargs.parse(line.without_python_option())
-    pip = [str(chosen.python), "-m", "pip"]
-    facts = {"python": pip[0], "reason": chosen.reason, "recoverable": line.recoverable}
-    trace.event("start", given=pip_args, args=line.args, **facts)
+    trace.event(
+        "start",
+        given=asked.pip_args,
+        args=line.args,
+        python=chosen.python,
+        reason=chosen.reason,
+        recoverable=line.recoverable,
+    )
     if not line.recoverable:
-        try:
-            result = run([*pip, *line.args], os.environ)
-        except OSError as exc:
-            raise target.TargetError(target.cannot_run(chosen.python, exc)) from exc
-        failed = result.exit_code != 0 and result.interrupted_by is None
-        problem = target.pip_problem(pip[0], os.environ) if failed else None
-        if problem:
-            raise target.TargetError(problem)
-        return ExitCode.INTERRUPTED if result.interrupted_by is not None else result.exit_code
-    settings.activate(settings.with_config_file(own, os.environ))
+        return _pass_on(chosen, line)
     # pip's -q/-v and --no-color on this command line apply to safepip's own lines too.
-    verbosity = pipargs.verbosity(line.args, os.environ)
-    messages.configure(verbosity=verbosity, no_color="--no-color" in line.flags)
-    say(f"running the pip of {chosen.python} (chosen by {chosen.reason})", level=Level.DETAIL)
-    from safepip.recovery import Recovery
+    console.configure(verbosity=pipargs.verbosity(line, os.environ), no_color="--no-color" in line.flags)
+    console.say(f"running the pip of {chosen.python} (chosen by {chosen.reason})", level=console.Level.DETAIL)
+    return watch(asked, line, chosen, os.environ)
 
-    return Recovery(chosen, line, os.environ, own).run()
+
+def _pass_on(chosen: target.Target, line: pipargs.PipCommandLine) -> int:
+    """A command that cannot meet a hash mismatch: pip runs it exactly as given."""
+    try:
+        result = run(launch.pip_argv(chosen.python, line.args), os.environ)
+    except OSError as exc:
+        raise target.cannot_run(chosen.python, exc) from exc
+    if result.interrupted_by is not None:
+        return ExitCode.INTERRUPTED
+    if result.exit_code != 0:
+        from safepip.pip import probes  # only a failed command asks whether pip was there at all
+
+        problem = probes.pip_problem(chosen.python, os.environ)
+        if problem:
+            raise problem
+    return result.exit_code

@@ -1,26 +1,33 @@
 """The signals that stop safepip, and the exit code that reports them: 128 + the signal's number.
 
 Ctrl-C (SIGINT) gives 130, SIGTERM 143, SIGHUP 129, as a shell reports a program killed by them.
-While pip runs, runner.py takes these signals and passes them on. At any other moment (reading the
-cache, evicting, creating a fresh virtualenv, waiting before a retry) SIGINT raises
-KeyboardInterrupt as usual, and `install()` makes SIGTERM and SIGHUP raise `Terminated`, a kind of
+While pip runs, pip/runner.py takes these signals and passes them on. At any other moment (reading
+the cache, evicting, creating a fresh virtualenv, waiting before a retry) SIGINT raises
+KeyboardInterrupt as usual, and `handled()` makes SIGTERM and SIGHUP raise `Terminated`, a kind of
 KeyboardInterrupt, rather than end Python on the spot: the same clean-up then runs for all three
 (safepip's scratch folder, a half-made virtualenv) and safepip never retries after any of them.
+
+On the normal path: ``signal`` is the one module safepip imports that Python has not loaded at
+start-up (see docs/design.md, "The normal path").
 """
 
 from __future__ import annotations
 
 import signal
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
-from types import FrameType
-from typing import Optional
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterable
+    from types import FrameType
+
+    Handler = Callable[[int, "FrameType | None"], object]
 
 #: Ctrl-C's code, and the one used when the signal is not known.
 SIGINT_EXIT = 128 + int(getattr(signal, "SIGINT", 2))
+#: The signals besides Ctrl-C's that stop safepip, those this platform has.
+STOPPING = tuple(getattr(signal, name) for name in ("SIGTERM", "SIGHUP") if hasattr(signal, name))
 
 _first: list[int] = []
-Handler = Callable[[int, Optional[FrameType]], None]
 
 
 class Terminated(KeyboardInterrupt):
@@ -52,36 +59,29 @@ def _terminate(signum: int, _frame: FrameType | None) -> None:
     raise Terminated(signum)
 
 
-def stopping_signals() -> list[signal.Signals]:
-    """The signals besides Ctrl-C's that stop safepip, those this platform has."""
-    return [getattr(signal, name) for name in ("SIGTERM", "SIGHUP") if hasattr(signal, name)]
-
-
-@contextmanager
-def handled() -> Iterator[None]:
-    """For one safepip run: SIGTERM and SIGHUP unwind like Ctrl-C; the old handlers come back after.
-
-    What was received stays readable (`exit_code()`) after the block, until the next run starts.
-    """
-    _first.clear()
-    with taken(stopping_signals(), _terminate):
-        yield
-
-
-@contextmanager
-def taken(signals: Sequence[signal.Signals], handler: Handler) -> Iterator[None]:
-    """`handler` for each of `signals` inside the block; the previous handlers come back after.
+def take(signals: Iterable[int], handler: Handler) -> dict[int, object]:
+    """Install `handler` for each of `signals`; the handlers it replaced, for `restore`.
 
     Outside the main thread (safepip used as a library) signals cannot be taken: left alone.
     """
-    previous = {}
+    previous: dict[int, object] = {}
     for sig in signals:
         try:
             previous[sig] = signal.signal(sig, handler)
         except (ValueError, OSError):
             break
-    try:
-        yield
-    finally:
-        for sig, old in previous.items():
-            signal.signal(sig, old)
+    return previous
+
+
+def restore(previous: dict[int, object]) -> None:
+    for sig, old in previous.items():
+        signal.signal(sig, old)  # type: ignore[arg-type]
+
+
+def start_run() -> dict[int, object]:
+    """For one safepip run: SIGTERM and SIGHUP unwind like Ctrl-C until `restore` is called.
+
+    What was received stays readable (`exit_code()`) after the run, until the next one starts.
+    """
+    _first.clear()
+    return take(STOPPING, _terminate)

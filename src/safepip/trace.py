@@ -14,8 +14,11 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Mapping
-from typing import Any
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+    from typing import Any
 
 VARIABLE = "SAFEPIP_TRACE"
 #: Tells the records of one safepip process from another's in a shared file. (Not uuid: importing

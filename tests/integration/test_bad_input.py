@@ -16,7 +16,7 @@ from tests.support.invariants import pip_runs_of_one_safepip
 from tests.support.output import safepip_lines
 from tests.support.wheels import sha256_file
 
-from safepip.exit_codes import ExitCode
+from safepip.errors import ExitCode
 
 pytestmark = pytest.mark.integration
 

@@ -22,8 +22,8 @@ from tests.support.output import safepip_lines
 from tests.support.procs import finish, running, start, traced, wait_until
 from tests.support.wheels import pinned_requirements, sha256_file
 
-from safepip import eviction
-from safepip.pipcache import cache_key
+from safepip.recovery import eviction
+from safepip.recovery.cache import cache_key
 
 pytestmark = pytest.mark.integration
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from tests.support.envs import run, venv_python
 
-from safepip.exit_codes import ExitCode
+from safepip.errors import ExitCode
 
 pytestmark = pytest.mark.integration
 

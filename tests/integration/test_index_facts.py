@@ -16,7 +16,7 @@ from tests.support.index import PackageIndex
 from tests.support.output import safepip_lines
 from tests.support.wheels import build_sdist, build_wheel, sha256_file
 
-from safepip.exit_codes import ExitCode
+from safepip.errors import ExitCode
 
 pytestmark = pytest.mark.integration
 

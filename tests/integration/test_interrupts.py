@@ -23,7 +23,7 @@ from tests.support.invariants import by_invocation, read_trace
 from tests.support.procs import finish, running, start, traced, wait_until
 from tests.support.wheels import pinned_requirements
 
-from safepip import eviction
+from safepip.recovery import eviction
 
 pytestmark = [
     pytest.mark.integration,

@@ -1,4 +1,7 @@
-"""safepip in front of the real pip is indistinguishable from pip when no hash mismatch happens."""
+"""safepip in front of the real pip is indistinguishable from pip when no hash mismatch happens.
+
+"pip" here is the environment's ``pip`` script, what a shell runs for `pip` without the alias.
+"""
 
 from __future__ import annotations
 
@@ -6,13 +9,13 @@ import os
 import sys
 
 import pytest
-from tests.support.envs import run, run_in_pty
+from tests.support.envs import pip_script, run, run_in_pty
 
 pytestmark = pytest.mark.integration
 
 
 def pip_and_safepip(target_venv, safepip_env, safepip, *args, input=None, cwd=None):
-    plain = run([target_venv, "-m", "pip", *args], env=safepip_env, input=input, cwd=cwd)
+    plain = run([pip_script(target_venv), *args], env=safepip_env, input=input, cwd=cwd)
     wrapped = safepip(*args, env=safepip_env, input=input, cwd=cwd)
     return plain, wrapped
 
@@ -63,9 +66,13 @@ def test_prompt_reads_stdin(target_venv, safepip_env, safepip, index, wheels):
     assert "Successfully uninstalled alpha-1.0" in result.stdout
 
 
-def test_help_and_version_are_pips(target_venv, safepip_env, safepip):
+def test_help_usage_and_version_are_pips(target_venv, safepip_env, safepip):
     same(*pip_and_safepip(target_venv, safepip_env, safepip, "--version"))
     same(*pip_and_safepip(target_venv, safepip_env, safepip, "install", "--help"))
+    # No arguments: pip's usage, naming itself `pip` as the script does (not `python -m pip`).
+    plain, wrapped = pip_and_safepip(target_venv, safepip_env, safepip)
+    same(plain, wrapped)
+    assert "pip <command> [options]" in wrapped.stdout and "-m pip" not in wrapped.stdout
 
 
 @pytest.mark.skipif(os.name == "nt", reason="pseudo-terminals are POSIX")

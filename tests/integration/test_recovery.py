@@ -12,8 +12,8 @@ from tests.support.envs import installed, run, venv_bin, venv_python
 from tests.support.output import safepip_lines
 from tests.support.wheels import pinned_requirements, sha256_file
 
-from safepip.exit_codes import ExitCode
-from safepip.pipcache import cache_key
+from safepip.errors import ExitCode
+from safepip.recovery.cache import cache_key
 
 pytestmark = pytest.mark.integration
 

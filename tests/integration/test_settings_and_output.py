@@ -11,10 +11,10 @@ import sys
 from pathlib import Path
 
 import pytest
-from tests.support.envs import run, run_in_pty
+from tests.support.envs import pip_script, run, run_in_pty
 from tests.support.wheels import pinned_requirements
 
-from safepip.exit_codes import ExitCode
+from safepip.errors import ExitCode
 
 pytestmark = pytest.mark.integration
 
@@ -58,27 +58,45 @@ def test_the_config_view_names_each_source(safepip_env, safepip, tmp_path):
 def test_the_config_file_steers_a_real_run(tmp_path, target_venv, safepip_env, safepip, index, wheels):
     history = tmp_path / "ci-history.jsonl"
     report = tmp_path / "report.json"
-    config_file(safepip_env, f"[safepip]\nhistory_file = {history}\nreport = {report}\n")
+    config_file(safepip_env, f"[safepip]\nhistory_file = {history}\n")
+    env = {**safepip_env, "SAFEPIP_REPORT": str(report)}
     req = pinned_requirements(tmp_path / "requirements.txt", wheels, ALPHA, pins={ALPHA: "0" * 64})
-    result = safepip("install", *index.pip_args(), "-r", req, env=safepip_env)
+    result = safepip("install", *index.pip_args(), "-r", req, env=env)
     assert result.returncode == ExitCode.STALE_PIN
     assert json.loads(report.read_text())["verdict"]["outcome"] == "stale-pin"
     assert json.loads(history.read_text())["verdict"]["outcome"] == "stale-pin"
 
 
-def test_a_broken_config_file_stops_watched_commands_only(
-    tmp_path, target_venv, safepip_env, safepip, wheels
+def test_a_report_is_per_run_or_per_job_never_in_the_file(tmp_path, safepip_env, safepip, index, wheels):
+    # Knowing it must not cost every run that goes well a read of the config file.
+    report = tmp_path / "report.json"
+    path = config_file(safepip_env, f"[safepip]\nreport = {report}\n")
+    req = pinned_requirements(tmp_path / "requirements.txt", wheels, ALPHA)
+    assert safepip("install", *index.pip_args(), "-r", req, env=safepip_env).returncode == 0
+    assert not report.exists()
+    shown = safepip("--safepip-config", env=safepip_env)
+    assert f"{path} [safepip] report: not a setting the config file can hold, ignored" in shown.stderr
+
+
+def test_a_broken_config_file_is_refused_where_it_is_needed_and_never_stops_pip(
+    tmp_path, target_venv, safepip_env, safepip, index, wheels
 ):
     path = config_file(safepip_env, "[safepip]\nno-venv = perhaps\n")
-    req = pinned_requirements(tmp_path / "requirements.txt", wheels, ALPHA)
-    bad = safepip("install", "-r", req, env=safepip_env)
-    assert bad.returncode == ExitCode.USAGE
-    assert (
-        bad.stderr
-        == f"safepip: error: {path} [safepip] no-venv: expected true or false {BOOLEANS}, got 'perhaps'\n"
-    )
-    # A command safepip only passes on never reads the file: the alias keeps working.
+    # A run that goes well, a pip failure of another kind, and a command safepip only passes on
+    # never read the file: pip's own exit code every time.
+    good = pinned_requirements(tmp_path / "good.txt", wheels, ALPHA)
+    assert safepip("install", *index.pip_args(), "-r", good, env=safepip_env).returncode == 0
+    missing = safepip("install", *index.pip_args(), "alpha==9.9", env=safepip_env)
+    assert missing.returncode == 1 and "safepip:" not in missing.stderr
     assert safepip("list", env=safepip_env).returncode == 0
+    # A recovery needs the settings: the bad one is named, with where it came from.
+    beta = "beta-2.0-py3-none-any.whl"
+    stale = pinned_requirements(tmp_path / "stale.txt", wheels, beta, pins={beta: "0" * 64})
+    bad = safepip("install", *index.pip_args(), "-r", stale, env=safepip_env)
+    assert bad.returncode == ExitCode.USAGE
+    assert bad.stderr.endswith(
+        f"safepip: error: {path} [safepip] no-venv: expected true or false {BOOLEANS}, got 'perhaps'\n"
+    )
 
 
 def test_pips_own_config_command_is_not_hidden(target_venv, safepip_env, safepip):
@@ -98,7 +116,7 @@ def test_safepip_help_lists_its_commands_and_pips_help_stays_pips(target_venv, s
     for command in ("--safepip-config", "--safepip-doctor", "--safepip-history", "--safepip-shell-init"):
         assert command in own
     pips = safepip("--help", env=safepip_env)
-    assert pips.stdout == run([target_venv, "-m", "pip", "--help"], env=safepip_env).stdout
+    assert pips.stdout == run([pip_script(target_venv), "--help"], env=safepip_env).stdout
     assert "--safepip" not in pips.stdout
 
 

@@ -1,4 +1,5 @@
-"""What safepip imports decides what every pip command pays: the heavy modules wait for a recovery.
+"""What safepip imports decides what every pip command pays: the normal path imports only what
+Python has loaded at start-up, plus ``signal``; everything else waits for where it is needed.
 
 Read from ``python -X importtime`` of real runs against the local index (the times themselves are
 the benchmark's business, scripts/bench.py; here only which modules load).
@@ -19,14 +20,39 @@ from tests.support.wheels import pinned_requirements
 pytestmark = pytest.mark.integration
 
 ALPHA = "alpha-1.0-py3-none-any.whl"
-#: Only a recovery needs these (the retry loop, the cache lock, virtualenv, packaging's parsers).
-RECOVERY_ONLY = ("tenacity", "filelock", "virtualenv", "packaging.requirements", "safepip.eviction")
-#: Not even an install that goes well needs these.
-NEVER_ON_THE_NORMAL_PATH = (*RECOVERY_ONLY, "json", "uuid", "platform", "traceback", "configparser")
+#: safepip's modules on the normal path (docs/design.md, "The normal path").
+NORMAL_PATH = {
+    "safepip",
+    "safepip.cli",
+    "safepip.errors",
+    "safepip.interrupts",
+    "safepip.trace",
+    "safepip.watch",
+    "safepip.commands",
+    "safepip.config",
+    "safepip.config.invocation",
+    "safepip.output",
+    "safepip.output.console",
+    "safepip.pip",
+    "safepip.pip.args",
+    "safepip.pip.launch",
+    "safepip.pip.log",
+    "safepip.pip.runner",
+    "safepip.pip.target",
+}
 
 
 def imported(stderr: str) -> set[str]:
     return set(re.findall(r"^import time:\s+\d+ \|\s+\d+ \|\s*(\S+)$", stderr, re.MULTILINE))
+
+
+@pytest.fixture(scope="module")
+def python_at_start() -> set[str]:
+    """What the interpreter imports for `import signal` alone, `from __future__` included (and
+    runpy, which starts this checkout's safepip in the tests: see tests/support/envs.safepip_from)."""
+    code = "from __future__ import annotations\nimport runpy, signal"
+    bare = run([sys.executable, "-X", "importtime", "-c", code], env={})
+    return imported(bare.stderr)
 
 
 @pytest.fixture
@@ -44,25 +70,23 @@ def requirements(tmp_path, wheels):
     return pinned_requirements(tmp_path / "requirements.txt", wheels, ALPHA)
 
 
-def test_a_command_passed_on_imports_nothing_heavy(importtime_safepip, safepip_env):
+def test_a_command_passed_on_imports_nothing_but_the_normal_path(
+    importtime_safepip, safepip_env, python_at_start
+):
     result = importtime_safepip("--version", env=safepip_env)
     assert result.returncode == 0, result.stderr
-    modules = imported(result.stderr)
-    assert "safepip.cli" in modules
-    assert modules & {*NEVER_ON_THE_NORMAL_PATH, "safepip.recovery", "safepip.detector"} == set()
+    assert imported(result.stderr) - python_at_start == NORMAL_PATH
 
 
-def test_an_install_that_goes_well_imports_nothing_a_recovery_needs(
-    importtime_safepip, safepip_env, index, requirements
+def test_an_install_that_goes_well_imports_nothing_but_the_normal_path(
+    importtime_safepip, safepip_env, index, requirements, python_at_start
 ):
     result = importtime_safepip("install", *index.pip_args(), "-r", requirements, env=safepip_env)
     assert result.returncode == 0, result.stderr
-    modules = imported(result.stderr)
-    assert {"safepip.recovery", "safepip.detector"} <= modules
-    assert modules & set(NEVER_ON_THE_NORMAL_PATH) == set()
+    assert imported(result.stderr) - python_at_start == NORMAL_PATH
 
 
-def test_a_recovery_imports_them_when_it_needs_them(
+def test_a_recovery_imports_what_it_needs_when_it_needs_it(
     importtime_safepip, safepip_env, index, requirements, target_venv, tmp_path
 ):
     warm = run(
@@ -77,5 +101,6 @@ def test_a_recovery_imports_them_when_it_needs_them(
 
     assert result.returncode == 0, result.stderr
     assert "Fixed by evict-and-retry (2 pip runs" in result.stderr
-    assert {"tenacity", "filelock", "safepip.eviction"} <= imported(result.stderr)
-    assert "virtualenv" not in imported(result.stderr)  # no fresh virtualenv was needed
+    modules = imported(result.stderr)
+    assert {"tenacity", "filelock", "safepip.recovery.ladder", "safepip.recovery.eviction"} <= modules
+    assert "virtualenv" not in modules  # no fresh virtualenv was needed

@@ -26,7 +26,7 @@ from tests.support.invariants import by_invocation, pip_runs, read_trace
 from tests.support.output import safepip_lines
 from tests.support.wheels import pinned_requirements
 
-from safepip.exit_codes import ExitCode
+from safepip.errors import ExitCode
 
 pytestmark = pytest.mark.integration
 

@@ -44,7 +44,7 @@ from tests.support.index import PackageIndex, corrupted
 from tests.support.output import safepip_lines
 from tests.support.wheels import build_wheel, pinned_requirements
 
-from safepip.exit_codes import ExitCode
+from safepip.errors import ExitCode
 
 PIP_VERSIONS = tuple(pipwheels.versions())
 NEWEST = PIP_VERSIONS[-1]

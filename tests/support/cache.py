@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from safepip.pipcache import cache_key
+from safepip.recovery.cache import cache_key
 
 __all__ = ["cache_body"]
 

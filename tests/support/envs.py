@@ -37,7 +37,6 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Union
 
-import pytest
 from packaging.utils import canonicalize_name
 
 __all__ = [
@@ -47,6 +46,7 @@ __all__ = [
     "create_venv",
     "installed",
     "isolated_env",
+    "pip_script",
     "run",
     "run_in_pty",
     "site_packages",
@@ -176,6 +176,11 @@ def venv_python(venv_dir: Path) -> Path:
 def venv_bin(venv_dir: Path) -> Path:
     """The folder of a virtual environment's scripts (``bin``, or ``Scripts`` on Windows)."""
     return Path(venv_dir) / ("Scripts" if IS_WINDOWS else "bin")
+
+
+def pip_script(python: Path) -> Path:
+    """The ``pip`` console script beside an environment's interpreter: what `pip` runs in a shell."""
+    return Path(python).with_name("pip.exe" if IS_WINDOWS else "pip")
 
 
 def site_packages(venv_dir: Path) -> Path:
@@ -426,6 +431,8 @@ def run_in_pty(
     seconds the command and its children are killed and ``subprocess.TimeoutExpired`` is raised.
     """
     if IS_WINDOWS:
+        import pytest  # here, not above: scripts/demo uses this module without pytest installed
+
         pytest.skip("pseudo-terminals are POSIX only")
     import fcntl
     import pty

@@ -27,6 +27,8 @@ import os
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
+from safepip.pip import launch
+
 TRACE_NAME = "safepip-trace.jsonl"
 MANIFEST = "safepip-quarantine.json"
 #: Options safepip must never add to a pip command line (each weakens it or changes where it fetches).
@@ -86,8 +88,14 @@ def by_invocation(records: Iterable[dict]) -> dict[str, list[dict]]:
     return out
 
 
+def is_pip(argv: list[str]) -> bool:
+    """Whether `argv` runs a pip the way safepip must: the console script's entry point, by
+    ``python -c`` with the current folder off sys.path (safepip/pip/launch.py)."""
+    return argv[1:3] == launch.pip_argv(argv[0])[1:3]
+
+
 def pip_runs(records: Iterable[dict]) -> list[list[str]]:
-    """The argument lists (after ``python -m pip``) of every pip run in `records`."""
+    """The argument lists (after ``python -c <pip>``) of every pip run in `records`."""
     return [r["argv"][3:] for r in records if r["kind"] == "pip"]
 
 
@@ -115,8 +123,8 @@ def _is_python_option(removed: list[str]) -> bool:
 
 
 def _pip_command(argv: list[str]) -> str | None:
-    """The pip command of ``python -m pip [general options] COMMAND ...`` (None for other helpers)."""
-    if argv[1:3] != ["-m", "pip"]:
+    """The pip command of ``python -c <pip> [general options] COMMAND ...`` (None for other helpers)."""
+    if not is_pip(argv):
         return None
     return next((a for a in argv[3:] if not a.startswith("-")), None)
 
@@ -193,7 +201,7 @@ def check_invocation(records: list[dict]) -> list[str]:
             problems.append(f"pip ran again after an interrupt: {record['argv']}")
         argv: list[str] = record["argv"]
         python = Path(argv[0])
-        if argv[1:3] != ["-m", "pip"]:
+        if not is_pip(argv):
             problems.append(f"not a pip command line: {argv}")
             continue
         if str(python) != start["python"] and not any(v in python.parents for v in fresh):

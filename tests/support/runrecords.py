@@ -2,19 +2,15 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-from types import SimpleNamespace
-
-from safepip import runrecord
-from safepip.detector import Mismatch
-from safepip.exit_codes import ExitCode
-from safepip.pipargs import parse
-from safepip.planner import Attempt, Outcome, Rung, Verdict
-from safepip.target import Target
+from safepip.errors import ExitCode
+from safepip.output import runrecord
+from safepip.records import Attempt, Mismatch, Outcome, Rung, RunResult, Verdict
+from safepip.recovery.classify import causes
 
 PIN = "a" * 64
 BAD = "b" * 64
 URL = "https://files.example.org/alpha-1.0-py3-none-any.whl"
+COMMAND = ("install", "--require-hashes", "-r", "requirements.txt")
 
 
 def mismatch(got: str = BAD, published: str = PIN, cached: bool = True) -> Mismatch:
@@ -31,26 +27,24 @@ def mismatch(got: str = BAD, published: str = PIN, cached: bool = True) -> Misma
     )
 
 
-def record(outcome: str = "recovered") -> dict:
-    command = ["install", "--require-hashes", "-r", "requirements.txt"]
-    argv = ["/env/bin/python", "-m", "pip", *command]
+def attempt(rung: Rung, code: int, seconds: float, *records: Mismatch, **flags: bool) -> Attempt:
+    argv = ("/env/bin/python", "-c", "<pip>", *COMMAND)
+    return Attempt(rung, code, seconds, records, causes(records), argv=argv, **flags)
+
+
+def result(outcome: str = "recovered") -> RunResult:
     if outcome == "recovered":
-        history = [
-            Attempt(Rung.PIP, 1, 1.25, [mismatch()], argv=argv),
-            Attempt(Rung.EVICT, 0, 0.5, [], cache_bypassed=True, argv=argv),
-        ]
+        history = (attempt(Rung.PIP, 1, 1.25, mismatch()), attempt(Rung.EVICT, 0, 0.5, cache_bypassed=True))
         verdict = Verdict(Outcome.RECOVERED, ExitCode.OK)
     elif outcome == "stale-pin":
         stale = mismatch(got=BAD, published=BAD, cached=False)
-        history = [Attempt(Rung.PIP, 1, 1.0, [stale], argv=argv)]
+        history = (attempt(Rung.PIP, 1, 1.0, stale),)
         verdict = Verdict(Outcome.STALE_PIN, ExitCode.STALE_PIN, (stale,))
     else:
-        history = [Attempt(Rung.PIP, 0, 1.0, [], argv=argv)]
+        history = (attempt(Rung.PIP, 0, 1.0),)
         verdict = Verdict(Outcome.OK, ExitCode.OK)
-    recovery = SimpleNamespace(
-        history=history,
-        line=parse(command),
-        target=Target(Path("/env/bin/python"), "VIRTUAL_ENV"),
-        state=SimpleNamespace(notes=[], venv=None, venv_kept=False),
-    )
-    return runrecord.build(recovery, verdict, 1.75)  # type: ignore[arg-type]
+    return RunResult(COMMAND, "/env/bin/python", "VIRTUAL_ENV", history, verdict, 1.75, 1_700_000_000.0)
+
+
+def record(outcome: str = "recovered") -> dict:
+    return runrecord.build(result(outcome))

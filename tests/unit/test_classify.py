@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from safepip.classify import RETRYABLE, Cause, classify, explain
-from safepip.detector import EMPTY_SHA256, Mismatch
+from safepip.logscan.mismatches import EMPTY_SHA256
+from safepip.output.evidence import explain
+from safepip.records import Attempt, Cause, Mismatch, Rung
+from safepip.recovery.classify import causes, classify
 
 PIN = "a" * 64
 GOT = "b" * 64
@@ -55,10 +57,14 @@ def test_classify(overrides, cause):
     assert classify(record(**overrides)) is cause
 
 
-def test_only_byte_damage_is_retryable():
-    assert Cause.STALE_PIN not in RETRYABLE
-    assert Cause.PIP_CASE_BUG not in RETRYABLE
-    assert {Cause.CACHE, Cause.TRANSIT} <= RETRYABLE
+def test_causes_use_the_index_hash_an_earlier_attempt_printed():
+    # Run 1's report showed the index's hash, and it is the hash of the bytes pip got.
+    first = Attempt(Rung.PIP, 1, 1.0, (record(published_hash=GOT),))
+    # Run 2's report of the same file showed none (pip printed the bare URL).
+    bare = record(url=record().url_without_fragment, published_hash=None, published_algorithm=None)
+    assert causes([bare]) == {bare: Cause.UNKNOWN}
+    ((known, cause),) = causes([bare], [first]).items()
+    assert known.published_hash == GOT and cause is Cause.STALE_PIN
 
 
 @pytest.mark.parametrize("cause", list(Cause))

@@ -11,8 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from safepip.classify import Cause, classify
-from safepip.detector import Mismatch, detect
+from safepip.logscan.mismatches import detect
+from safepip.records import Cause, Mismatch
+from safepip.recovery.classify import classify
 
 CORPUS = Path(__file__).resolve().parent.parent / "data" / "pip-outputs"
 FILES = sorted(CORPUS.glob("*.txt"))

@@ -6,8 +6,11 @@ import io
 import json
 from pathlib import Path
 
-from safepip.diagnose import main
-from safepip.exit_codes import ExitCode
+import pytest
+
+from safepip.commands.diagnose import main
+from safepip.config.settings import Settings
+from safepip.errors import ExitCode, UsageError
 
 PIN = "8abb2f1d86890a2dfb989f9a77cfcfd3e47c2a354b01111771326f8aa26e0254"
 GOT = "23a6ef2a0f70a4ccf77b6b386012309fe6dae404dbbf13c4e741851799134406"
@@ -25,7 +28,7 @@ def test_json_from_a_file(tmp_path):
     log = tmp_path / "ci.log"
     log.write_text(LOG)
     out = io.StringIO()
-    assert main([str(log), "--json"], stdout=out) == ExitCode.OK
+    assert main([str(log), "--json"], Settings(), stdout=out) == ExitCode.OK
     data = json.loads(out.getvalue())
     (item,) = data["mismatches"]
     assert {k: item[k] for k in ("name", "version", "expected", "got")} == {
@@ -40,7 +43,7 @@ def test_json_from_a_file(tmp_path):
 
 def test_text_from_stdin_says_cause_and_next_step():
     out = io.StringIO()
-    assert main(["-"], stdin=io.StringIO(LOG), stdout=out) == ExitCode.OK
+    assert main(["-"], Settings(), stdin=io.StringIO(LOG), stdout=out) == ExitCode.OK
     text = out.getvalue()
     assert "six 1.16.0" in text and "req.txt, line 1" in text
     assert "corrupted" in text and "next step:" in text
@@ -48,13 +51,19 @@ def test_text_from_stdin_says_cause_and_next_step():
 
 def test_nothing_found_exits_1():
     out = io.StringIO()
-    assert main(["-", "--json"], stdin=io.StringIO("Successfully installed six-1.16.0\n"), stdout=out) == 1
+    assert (
+        main(
+            ["-", "--json"], Settings(), stdin=io.StringIO("Successfully installed six-1.16.0\n"), stdout=out
+        )
+        == 1
+    )
     assert json.loads(out.getvalue()) == {"mismatches": [], "count": 0, "incomplete_download": None}
 
 
-def test_missing_file_is_a_clear_usage_error(tmp_path, capsys):
-    assert main([str(tmp_path / "nope.log")]) == ExitCode.USAGE
-    assert capsys.readouterr().err.startswith("safepip: diagnose: cannot read")
+def test_missing_file_is_a_clear_usage_error(tmp_path):
+    with pytest.raises(UsageError, match=r"^diagnose: cannot read .*nope\.log: No such file") as caught:
+        main([str(tmp_path / "nope.log")], Settings())
+    assert caught.value.exit_code == ExitCode.USAGE
 
 
 def test_an_incomplete_download_is_named_though_it_is_no_mismatch():
@@ -63,15 +72,15 @@ def test_an_incomplete_download_is_named_though_it_is_no_mismatch():
     )
     log = "".join(line for line in corpus.read_text().splitlines(keepends=True) if not line.startswith("# "))
     out = io.StringIO()
-    assert main(["-"], stdin=io.StringIO(log), stdout=out) == ExitCode.NOTHING_FOUND
+    assert main(["-"], Settings(), stdin=io.StringIO(log), stdout=out) == ExitCode.NOTHING_FOUND
     assert "No hash mismatch found" in out.getvalue()
     assert "alpha-1.0-py3-none-any.whl was cut short" in out.getvalue()
     data = io.StringIO()
-    assert main(["-", "--json"], stdin=io.StringIO(log), stdout=data) == ExitCode.NOTHING_FOUND
+    assert main(["-", "--json"], Settings(), stdin=io.StringIO(log), stdout=data) == ExitCode.NOTHING_FOUND
     found = json.loads(data.getvalue())
     assert found["mismatches"] == [] and found["incomplete_download"] == {
         "file": "alpha-1.0-py3-none-any.whl"
     }
     plain = io.StringIO()
-    main(["-", "--json"], stdin=io.StringIO(LOG), stdout=plain)
+    main(["-", "--json"], Settings(), stdin=io.StringIO(LOG), stdout=plain)
     assert json.loads(plain.getvalue())["incomplete_download"] is None

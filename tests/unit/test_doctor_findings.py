@@ -6,7 +6,7 @@ import os
 
 import pytest
 
-from safepip.doctor import (
+from safepip.commands.doctor import (
     PipSetting,
     Probe,
     _parse_config_debug,

@@ -17,8 +17,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from safepip import diagnose, messages
-from safepip.printable import printable
+from safepip.commands import diagnose
+from safepip.config.settings import Settings
+from safepip.output import console as messages
+from safepip.output.console import printable
 
 GOOD = "8abb2f1d86890a2dfb989f9a77cfcfd3e47c2a354b01111771326f8aa26e0254"
 BAD = "23a6ef2a0f70a4ccf77b6b386012309fe6dae404dbbf13c4e741851799134406"
@@ -56,7 +58,7 @@ def report(url: str, requirement: str = "six==1.16.0") -> str:
 
 def diagnosed(text: str, *args: str) -> tuple[int, str]:
     out = io.StringIO()
-    code = diagnose.main(["-", *args], stdin=io.StringIO(text), stdout=out)
+    code = diagnose.main(["-", *args], Settings(), stdin=io.StringIO(text), stdout=out)
     return code, out.getvalue()
 
 
@@ -120,7 +122,7 @@ def test_a_100k_character_line_and_a_huge_one_keep_memory_flat(tmp_path):
     tracemalloc.start()
     try:
         out = io.StringIO()
-        code = diagnose.main([str(log)], stdout=out)
+        code = diagnose.main([str(log)], Settings(), stdout=out)
         _current, peak = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()

@@ -10,6 +10,8 @@ from pathlib import Path
 import pytest
 from tests.support.invariants import check_deletions, check_invocation, snapshot
 
+from safepip.pip import launch
+
 PY = "/venv/bin/python"
 GIVEN = ["install", "--require-hashes", "--index-url", "https://idx.example.org/simple", "-r", "req.txt"]
 LOG = ["--log", "/tmp/safepip-abc123/pip-1.log"]
@@ -24,10 +26,17 @@ def trace(
     ]  # fmt: skip
     for argv in runs:
         records.append(
-            {"kind": "pip", "argv": [PY, "-m", "pip", *argv], "env": {"changed": [], "removed": []}}
+            {"kind": "pip", "argv": launch.pip_argv(PY, argv), "env": {"changed": [], "removed": []}}
         )
         records.append({"kind": "pip-exit", "code": 1, "interrupted_by": None})
     return records
+
+
+def test_a_pip_that_could_import_from_the_current_folder_is_caught():
+    # `python -m pip` puts the current folder first on sys.path: a pip.py there would run instead.
+    records = trace(with_added(*LOG))
+    records[1]["argv"] = [PY, "-m", "pip", *with_added(*LOG)]
+    assert any("not a pip command line" in p for p in check_invocation(records))
 
 
 def with_added(*extra: str) -> list[str]:
@@ -111,9 +120,9 @@ def test_only_pips_own_python_option_may_be_removed():
 
 def test_a_helper_that_installs_is_caught():
     records = trace(with_added(*LOG))
-    records.append({"kind": "helper", "argv": [PY, "-m", "pip", "--isolated", "install", "x"]})
+    records.append({"kind": "helper", "argv": launch.pip_argv(PY, ["--isolated", "install", "x"])})
     assert any("helper command ran pip install" in p for p in check_invocation(records))
-    records[-1] = {"kind": "helper", "argv": [PY, "-m", "pip", "cache", "dir"]}
+    records[-1] = {"kind": "helper", "argv": launch.pip_argv(PY, ["cache", "dir"])}
     assert check_invocation(records) == []
 
 

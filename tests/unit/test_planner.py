@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from safepip.detector import Mismatch
-from safepip.exit_codes import ExitCode
-from safepip.planner import Attempt, Context, Outcome, Rung, Verdict, next_step
+from safepip.errors import ExitCode
+from safepip.records import Attempt, Mismatch, Outcome, Rung, Verdict
+from safepip.recovery.classify import causes
+from safepip.recovery.planner import Context, next_step
 
 PIN = "a" * 64
 BAD = "b" * 64
@@ -34,81 +35,89 @@ def attempt(
         rung,
         0 if not records and code == 0 else code,
         1.0,
-        list(records),
+        records,
         cache_bypassed=bypass or rung is not Rung.PIP,
         in_fresh_venv=venv,
     )
 
 
+def decide(history: list[Attempt], context: Context):
+    """The planner's decision, each attempt's causes computed as the ladder records them."""
+    recorded: list[Attempt] = []
+    for made in history:
+        recorded.append(replace(made, causes=causes(made.mismatches, recorded)))
+    return next_step(recorded, context)
+
+
 def test_success_first_time_is_ok_and_non_mismatch_failures_pass_through():
-    assert next_step([attempt(Rung.PIP, code=0)], Context()) == Verdict(Outcome.OK, 0)
-    verdict = next_step([attempt(Rung.PIP, code=23)], Context())
+    assert decide([attempt(Rung.PIP, code=0)], Context()) == Verdict(Outcome.OK, 0)
+    verdict = decide([attempt(Rung.PIP, code=23)], Context())
     assert verdict == Verdict(Outcome.PIP_FAILED, 23)
 
 
 def test_cache_corruption_evicts_first_and_recovers_in_two_runs():
     history = [attempt(Rung.PIP, mismatch(cached=True))]
-    assert next_step(history, Context()) is Rung.EVICT
+    assert decide(history, Context()) is Rung.EVICT
     history.append(attempt(Rung.EVICT, code=0))
-    assert next_step(history, Context()).outcome is Outcome.RECOVERED
+    assert decide(history, Context()).outcome is Outcome.RECOVERED
 
 
 def test_flaky_transit_climbs_to_no_cache_then_venv_then_gives_up():
     history = [attempt(Rung.PIP, mismatch("1" * 64))]
-    assert next_step(history, Context()) is Rung.EVICT
+    assert decide(history, Context()) is Rung.EVICT
     history.append(attempt(Rung.EVICT, mismatch("2" * 64)))
-    assert next_step(history, Context()) is Rung.NO_CACHE
+    assert decide(history, Context()) is Rung.NO_CACHE
     history.append(attempt(Rung.NO_CACHE, mismatch("3" * 64)))
-    assert next_step(history, Context()) is Rung.FRESH_VENV
+    assert decide(history, Context()) is Rung.FRESH_VENV
     history.append(attempt(Rung.FRESH_VENV, mismatch("4" * 64), venv=True))
-    verdict = next_step(history, Context())
+    verdict = decide(history, Context())
     assert verdict.outcome is Outcome.NOT_RECOVERED and verdict.exit_code == ExitCode.NOT_RECOVERED
 
 
 def test_same_wrong_bytes_twice_fresh_is_refused_as_possible_tampering():
     history = [attempt(Rung.PIP, mismatch()), attempt(Rung.EVICT, mismatch())]
-    verdict = next_step(history, Context())
+    verdict = decide(history, Context())
     assert verdict.outcome is Outcome.TAMPERING and verdict.exit_code == ExitCode.TAMPERING_SUSPECTED
     assert verdict.evidence[0].got == BAD
 
 
 def test_same_bytes_from_cache_then_fresh_is_not_yet_tampering():
     history = [attempt(Rung.PIP, mismatch(cached=True)), attempt(Rung.EVICT, mismatch())]
-    assert next_step(history, Context()) is Rung.NO_CACHE
+    assert decide(history, Context()) is Rung.NO_CACHE
 
 
 def test_repeated_bytes_go_to_the_venv_when_the_target_could_be_the_cause():
     history = [attempt(Rung.PIP, mismatch()), attempt(Rung.EVICT, mismatch())]
-    assert next_step(history, Context(venv_could_differ=True)) is Rung.FRESH_VENV
+    assert decide(history, Context(venv_could_differ=True)) is Rung.FRESH_VENV
     history.append(attempt(Rung.FRESH_VENV, mismatch(), venv=True))
-    assert next_step(history, Context(venv_could_differ=True)).outcome is Outcome.TAMPERING
+    assert decide(history, Context(venv_could_differ=True)).outcome is Outcome.TAMPERING
 
 
 def test_stale_pin_fails_at_once_without_retries():
     stale = mismatch(got=BAD, published=BAD)
-    verdict = next_step([attempt(Rung.PIP, stale)], Context())
+    verdict = decide([attempt(Rung.PIP, stale)], Context())
     assert verdict.outcome is Outcome.STALE_PIN and verdict.exit_code == ExitCode.STALE_PIN
 
 
 def test_published_hash_seen_earlier_is_used_later():
     history = [attempt(Rung.PIP, mismatch("1" * 64, published=PIN))]
     history.append(attempt(Rung.EVICT, mismatch(PIN.replace("a", "c"), published=None)))
-    assert next_step(history, Context()) is Rung.NO_CACHE
+    assert decide(history, Context()) is Rung.NO_CACHE
 
 
 def test_user_no_cache_dir_means_plain_retries_with_backoff():
     context = Context(user_no_cache=True)
     history = [attempt(Rung.PIP, mismatch("1" * 64), bypass=True)]
-    assert next_step(history, context) is Rung.EVICT or next_step(history, context) is Rung.RETRY
+    assert decide(history, context) is Rung.EVICT or decide(history, context) is Rung.RETRY
     history.append(attempt(Rung.RETRY, mismatch("2" * 64)))
-    assert next_step(history, context) is Rung.RETRY
+    assert decide(history, context) is Rung.RETRY
     history.append(attempt(Rung.RETRY, mismatch("3" * 64)))
-    assert next_step(history, context) is Rung.FRESH_VENV
+    assert decide(history, context) is Rung.FRESH_VENV
 
 
 def test_unusable_cache_skips_straight_to_no_cache_dir():
     history = [attempt(Rung.PIP, mismatch(cached=True))]
-    assert next_step(history, Context(cache_usable=False)) is Rung.NO_CACHE
+    assert decide(history, Context(cache_usable=False)) is Rung.NO_CACHE
 
 
 def test_venv_rung_can_be_switched_off():
@@ -118,43 +127,42 @@ def test_venv_rung_can_be_switched_off():
         attempt(Rung.EVICT, mismatch("2" * 64)),
         attempt(Rung.NO_CACHE, mismatch("3" * 64)),
     ]
-    assert next_step(history, context).outcome is Outcome.NOT_RECOVERED
+    assert decide(history, context).outcome is Outcome.NOT_RECOVERED
 
 
 def test_pip_case_bug_goes_to_a_fresh_venv_only():
     buggy = mismatch(got=PIN.upper())
-    assert next_step([attempt(Rung.PIP, buggy)], Context()) is Rung.FRESH_VENV
-    verdict = next_step([attempt(Rung.PIP, buggy)], Context(venv_allowed=False))
+    assert decide([attempt(Rung.PIP, buggy)], Context()) is Rung.FRESH_VENV
+    verdict = decide([attempt(Rung.PIP, buggy)], Context(venv_allowed=False))
     assert verdict.outcome is Outcome.NOT_RECOVERED and verdict.detail == "pip-case-bug"
 
 
 def test_interrupt_stops_everything():
-    interrupted = attempt(Rung.PIP, mismatch())
-    interrupted.interrupted = True
-    assert next_step([interrupted], Context()).exit_code == ExitCode.INTERRUPTED
+    interrupted = replace(attempt(Rung.PIP, mismatch()), interrupted=True)
+    assert decide([interrupted], Context()).exit_code == ExitCode.INTERRUPTED
 
 
 def test_failure_of_another_kind_during_recovery_passes_pips_code():
     history = [attempt(Rung.PIP, mismatch(cached=True)), attempt(Rung.EVICT, code=2)]
-    assert next_step(history, Context()) == Verdict(Outcome.PIP_FAILED, 2)
+    assert decide(history, Context()) == Verdict(Outcome.PIP_FAILED, 2)
 
 
 def test_a_lock_naming_the_sdist_steers_pip_there_once():
     chose_wheel = replace(mismatch(got=BAD, published=BAD), locked_file="alpha-1.0.tar.gz")
-    assert next_step([attempt(Rung.PIP, chose_wheel)], Context()) is Rung.STEER
+    assert decide([attempt(Rung.PIP, chose_wheel)], Context()) is Rung.STEER
     history = [attempt(Rung.PIP, chose_wheel), attempt(Rung.STEER, chose_wheel)]
-    verdict = next_step(history, Context())
+    verdict = decide(history, Context())
     assert verdict.outcome is Outcome.STALE_PIN and verdict.detail == "other-file"
 
 
 def test_a_lock_naming_another_wheel_tries_a_current_pip_or_refuses():
     other_wheel = replace(mismatch(got=BAD, published=BAD), locked_file="alpha-1.0-py3-none-win32.whl")
-    assert next_step([attempt(Rung.PIP, other_wheel)], Context(venv_could_differ=True)) is Rung.FRESH_VENV
-    verdict = next_step([attempt(Rung.PIP, other_wheel)], Context())
+    assert decide([attempt(Rung.PIP, other_wheel)], Context(venv_could_differ=True)) is Rung.FRESH_VENV
+    verdict = decide([attempt(Rung.PIP, other_wheel)], Context())
     assert verdict.exit_code == ExitCode.STALE_PIN
 
 
 def test_no_steering_when_the_user_asked_for_wheels_only():
     chose_wheel = replace(mismatch(got=BAD, published=BAD), locked_file="alpha-1.0.tar.gz")
-    verdict = next_step([attempt(Rung.PIP, chose_wheel)], Context(can_steer=False))
+    verdict = decide([attempt(Rung.PIP, chose_wheel)], Context(can_steer=False))
     assert verdict.exit_code == ExitCode.STALE_PIN

@@ -1,4 +1,5 @@
-"""safepip's settings: one table, four layers (default < config file < SAFEPIP_* < --safepip-*)."""
+"""safepip's settings: one table, four layers (default < config file < SAFEPIP_* < --safepip-*),
+read only when something needs them."""
 
 from __future__ import annotations
 
@@ -7,21 +8,32 @@ from pathlib import Path
 
 import pytest
 
-from safepip import messages, settings
-from safepip.settings import SPECS, UsageError, split, with_config_file
+from safepip.commands import COMMANDS
+from safepip.config import invocation, paths
+from safepip.config.invocation import SPECS
+from safepip.config.settings import load
+from safepip.errors import UsageError
+from safepip.output import console
 
 
 @pytest.fixture(autouse=True)
 def _quiet_defaults():
-    messages.reset()
+    console.reset()
     yield
-    messages.reset()
+    console.reset()
 
 
 def config(tmp_path: Path, text: str) -> dict[str, str]:
     path = tmp_path / "safepip.ini"
     path.write_text(text)
     return {"SAFEPIP_CONFIG_FILE": str(path)}
+
+
+NO_FILE = {"SAFEPIP_CONFIG_FILE": os.devnull}
+
+
+def split(argv: list[str]) -> invocation.Invocation:
+    return invocation.split(argv, COMMANDS)
 
 
 def test_every_setting_is_named_the_same_way_everywhere():
@@ -31,8 +43,9 @@ def test_every_setting_is_named_the_same_way_everywhere():
 
 
 def test_options_are_removed_and_pip_keeps_the_rest():
-    own, rest = split(["--safepip-no-venv", "install", "--safepip-backoff=2", "-r", "r.txt"], {})
-    assert rest == ["install", "-r", "r.txt"]
+    asked = split(["--safepip-no-venv", "install", "--safepip-backoff=2", "-r", "r.txt"])
+    assert asked.pip_args == ["install", "-r", "r.txt"]
+    own = load(asked, NO_FILE)
     assert own.venv_rung is False and own.backoff == 2.0
     assert own.source("no-venv") == "option --safepip-no-venv"
     assert own.source("backoff") == "option --safepip-backoff"
@@ -45,8 +58,7 @@ def test_the_four_layers_in_order(tmp_path):
         "SAFEPIP_NO_VENV": "0",
         "SAFEPIP_DEBUG": "1",
     }
-    own, _ = split(["--safepip-debug", "list"], env)
-    with_config_file(own, env)
+    own = load(split(["--safepip-debug", "list"]), env)
     assert (own.backoff, own.source("backoff")) == (3.0, f"config file {tmp_path / 'safepip.ini'}")
     assert (own.venv_rung, own.source("no-venv")) == (True, "environment SAFEPIP_NO_VENV")
     assert (own.debug, own.source("debug")) == (True, "option --safepip-debug")
@@ -54,79 +66,97 @@ def test_the_four_layers_in_order(tmp_path):
     assert own.source("report") == "default" and own.report is None
 
 
-def test_the_config_file_is_read_only_when_asked(tmp_path):
-    env = config(tmp_path, "[safepip]\nbackoff = not-a-number\n")
-    own, _ = split(["list"], env)  # the passthrough path: fine
-    assert own.backoff == 1.0
+def test_splitting_reads_no_value_so_a_command_passed_on_never_fails_on_one(tmp_path):
+    env = {**config(tmp_path, "[safepip]\nbackoff = not-a-number\n"), "SAFEPIP_NO_VENV": "maybe"}
+    asked = split(["--safepip-backoff", "abc", "list"])  # the passthrough path: fine
+    assert asked.pip_args == ["list"]
+    with pytest.raises(UsageError, match=r"option --safepip-backoff: expected a number"):
+        load(asked, env)
+    with pytest.raises(UsageError, match=r"SAFEPIP_NO_VENV: expected true or false"):
+        load(split(["list"]), env)
     with pytest.raises(UsageError, match=r"safepip\.ini \[safepip\] backoff: expected a number"):
-        with_config_file(own, env)
+        load(split(["list"]), config(tmp_path, "[safepip]\nbackoff = not-a-number\n"))
+
+
+@pytest.mark.parametrize("text", ["-1", "nan", "inf", "-inf", "1e12", "abc", ""])
+def test_a_backoff_that_is_no_backoff_is_refused_where_it_was_set(text):
+    if not text:
+        assert load(split([]), {**NO_FILE, "SAFEPIP_BACKOFF": text}).backoff == 1.0  # empty: unset
+        return
+    with pytest.raises(UsageError, match="environment SAFEPIP_BACKOFF: expected a number of seconds"):
+        load(split([]), {**NO_FILE, "SAFEPIP_BACKOFF": text})
 
 
 def test_bad_values_name_where_they_came_from():
     with pytest.raises(UsageError, match="SAFEPIP_NO_VENV: expected true or false"):
-        split([], {"SAFEPIP_NO_VENV": "maybe"})
-    with pytest.raises(UsageError, match="--safepip-backoff: must not be negative"):
-        split(["--safepip-backoff", "-1"], {})
+        load(split([]), {**NO_FILE, "SAFEPIP_NO_VENV": "maybe"})
+    with pytest.raises(UsageError, match="option --safepip-backoff: expected a number of seconds"):
+        load(split(["--safepip-backoff", "-1"]), NO_FILE)
     with pytest.raises(UsageError, match="--safepip-no-venv takes no value"):
-        split(["--safepip-no-venv=1"], {})
+        split(["--safepip-no-venv=1"])
     with pytest.raises(UsageError, match="SAFEPIP_GITHUB: expected one of auto, on, off"):
-        split([], {"SAFEPIP_GITHUB": "sometimes"})
+        load(split([]), {**NO_FILE, "SAFEPIP_GITHUB": "sometimes"})
     with pytest.raises(UsageError, match="unknown option --safepip-frobnicate"):
-        split(["--safepip-frobnicate"], {})
+        split(["--safepip-frobnicate"])
+
+
+def test_yes_and_no_are_read_as_pip_reads_them():
+    assert load(split([]), {**NO_FILE, "SAFEPIP_NO_VENV": "Y"}).venv_rung is False
+    assert load(split([]), {**NO_FILE, "SAFEPIP_NO_VENV": "off"}).venv_rung is True
+    assert load(split([]), {**NO_FILE, "SAFEPIP_GITHUB": "yes"}).github == "on"
 
 
 def test_empty_variables_count_as_unset():
-    own, _ = split([], {"SAFEPIP_VENV": "", "SAFEPIP_NO_VENV": " "})
+    own = load(split([]), {**NO_FILE, "SAFEPIP_VENV": "", "SAFEPIP_NO_VENV": " "})
     assert own.venv_path is None and own.venv_rung is True and own.sources == {}
 
 
 def test_settings_a_file_must_not_hold_are_ignored_with_a_warning(tmp_path, capsys):
-    env = config(tmp_path, "[safepip]\nvenv = /somewhere\npython = /usr/bin/python3\ncolour = yes\n")
-    own = with_config_file(split([], env)[0], env)
-    assert own.venv_path is None and own.python is None
+    env = config(
+        tmp_path, "[safepip]\nvenv = /somewhere\npython = /usr/bin/python3\nreport = r.json\ncolour = yes\n"
+    )
+    own = load(split([]), env)
+    assert own.venv_path is None and own.python is None and own.report is None
     err = capsys.readouterr().err
     assert "venv: not a setting the config file can hold, ignored (set it with SAFEPIP_VENV" in err
+    assert "report: not a setting the config file can hold, ignored (set it with SAFEPIP_REPORT" in err
     assert "colour: not a setting the config file can hold" in err
 
 
 def test_config_file_switched_off_or_missing(tmp_path):
-    own = with_config_file(
-        split([], {"SAFEPIP_CONFIG_FILE": os.devnull})[0], {"SAFEPIP_CONFIG_FILE": os.devnull}
-    )
-    assert own.config_file.path is None
+    own = load(split([]), NO_FILE)
+    assert own.config_file is not None and own.config_file.path is None
     missing = {"SAFEPIP_CONFIG_FILE": str(tmp_path / "nope.ini")}
     with pytest.raises(UsageError, match="no such file"):
-        with_config_file(split([], missing)[0], missing)
+        load(split([]), missing)
     broken = config(tmp_path, "backoff = 2\n")  # no section header
     with pytest.raises(UsageError, match="cannot read the config file"):
-        with_config_file(split([], broken)[0], broken)
+        load(split([]), broken)
 
 
 def test_own_commands_take_the_rest_of_the_line():
-    own, rest = split(["--safepip-debug", "--safepip-history", "--json", "--safepip-no-venv", "-n", "3"], {})
-    assert rest == []
-    assert own.command == "history"
-    assert own.command_args == ["--json", "-n", "3"]
+    asked = split(["--safepip-debug", "--safepip-history", "--json", "--safepip-no-venv", "-n", "3"])
+    assert asked.pip_args == []
+    assert asked.command == "history"
+    assert asked.command_args == ["--json", "-n", "3"]
+    own = load(asked, NO_FILE)
     assert own.debug and not own.venv_rung
+
+
+def test_the_words_pip_has_no_command_for_work_bare():
+    assert split(["doctor", "--json"]).command == "doctor"
+    assert split(["config", "list"]).command is None  # pip's own `pip config`
 
 
 def test_own_commands_must_come_first():
     with pytest.raises(UsageError, match="must come first"):
-        split(["install", "--safepip-doctor"], {})
+        split(["install", "--safepip-doctor"])
     with pytest.raises(UsageError, match="must come first"):
-        split(["--safepip-doctor", "--safepip-config"], {})
+        split(["--safepip-doctor", "--safepip-config"])
 
 
-def test_paths_follow_the_active_settings(tmp_path):
-    from safepip import paths
-
-    env = {"SAFEPIP_CONFIG_FILE": os.devnull}
-    own = with_config_file(split([], env)[0], env)
-    own.venv_dir = tmp_path / "venvs"
-    own.history_file = tmp_path / "h.jsonl"
-    settings.activate(own)
-    try:
-        assert paths.venvs_dir() == tmp_path / "venvs"
-        assert paths.history_file() == tmp_path / "h.jsonl"
-    finally:
-        settings.activate(None)
+def test_folders_default_to_platformdirs_and_follow_the_settings(tmp_path):
+    own = load(split([]), NO_FILE)
+    assert (own.venv_dir, own.quarantine_dir) == (paths.venvs_dir(), paths.quarantine_dir())
+    own = load(split([]), {**NO_FILE, "SAFEPIP_VENV_DIR": str(tmp_path / "venvs")})
+    assert own.venv_dir == tmp_path / "venvs" and own.source("venv-dir") == "environment SAFEPIP_VENV_DIR"

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from safepip.shellinit import SHELLS, snippet
+from safepip.commands.shellinit import SHELLS, snippet
 
 COMMAND = ["/opt/my tools/bin/python", "-m", "safepip"]
 

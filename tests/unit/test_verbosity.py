@@ -1,4 +1,4 @@
-"""pipargs.verbosity() counts -v and -q exactly as pip's own option parser does."""
+"""pip.args.verbosity() counts -v and -q exactly as pip's own option parser does."""
 
 from __future__ import annotations
 
@@ -6,10 +6,14 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from safepip.pipargs import verbosity
+from safepip.pip import args as pipargs
 
 pip_parser = pytest.importorskip("pip._internal.cli.main_parser")
 pip_commands = pytest.importorskip("pip._internal.commands")
+
+
+def verbosity(args, env=None):
+    return pipargs.verbosity(pipargs.parse(args), env)
 
 
 def pips_own(args: list[str]) -> int:

@@ -1,0 +1,105 @@
+"""Turn raw console or log text into the plain lines pip meant to print.
+
+Real pip output reaches safepip through many hands: a terminal (ANSI colours, CRLF, progress bars
+redrawn with bare CR), pip's own ``--log`` file (a timestamp on every line), Docker BuildKit
+(``#10 98.65 ``), CI log viewers (ISO timestamps), wrappers such as pipenv. This module removes those
+layers line by line, so the detector only sees pip's text. It streams: nothing here holds more than
+one line.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator
+from typing import TextIO
+from urllib.parse import unquote, urlsplit
+
+# A single line longer than this is not pip output worth reading (minified JSON, binary junk); cutting
+# it keeps memory flat on hostile input while leaving every real pip line intact.
+MAX_LINE = 64 * 1024
+
+_ANSI = re.compile(
+    r"""
+    \x1b\[[0-?]*[ -/]*[@-~]          # CSI: colours, cursor movement
+    | \x1b\][^\x07\x1b]*(?:\x07|\x1b\\)  # OSC: hyperlinks, window titles
+    | \x1b[@-Z\\-_]                  # other two-byte escapes
+    """,
+    re.VERBOSE,
+)
+#: pip's line for a file it fetches (the detector and the incomplete-download watcher both read it).
+DOWNLOADING = re.compile(r"^\s*Downloading (?P<what>\S+)")
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+
+# Prefixes that tools put before every line they relay. Order matters: the first match is removed,
+# then the list is tried again, because prefixes stack (a CI timestamp before a BuildKit column).
+_PREFIXES = [
+    # pip --log, GitHub Actions, most CI systems: 2024-05-07T10:11:12,345 or ...12.3456789Z
+    re.compile(r"^\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d(?:[.,]\d+)?(?:Z|[+-]\d\d:?\d\d)?\s"),
+    # Docker BuildKit plain progress: "#10 98.65 "
+    re.compile(r"^#\d+ \d+(?:\.\d+)? "),
+    # pipenv re-raising pip's output: "[pipenv.exceptions.InstallError]: "
+    re.compile(r"^\[pipenv\.exceptions\.\w+\]:\s?"),
+    # GitLab CI collapsible section markers left in raw logs
+    re.compile(r"^section_(?:start|end):\d+:\S+\s?"),
+]
+
+
+def clean_line(raw: str) -> str:
+    """One physical line of output, minus terminal codes, redraws, relay prefixes and padding."""
+    line = raw[:MAX_LINE].rstrip("\r\n")
+    if "\r" in line:
+        # A terminal shows only what was written after the last carriage return.
+        line = line.rstrip("\r").rsplit("\r", 1)[-1]
+    line = _ANSI.sub("", line)
+    line = _CONTROL.sub("", line)
+    stripped = True
+    while stripped:
+        stripped = False
+        for prefix in _PREFIXES:
+            new = prefix.sub("", line, count=1)
+            if new != line:
+                line, stripped = new, True
+                break
+    # Trailing spaces stay: in a hard-wrapped line they can be part of the text (the detector
+    # decides); terminal padding is removed where a logical line ends.
+    return line
+
+
+def clean_lines(raw_lines: Iterable[str]) -> Iterator[str]:
+    for raw in raw_lines:
+        yield clean_line(raw)
+
+
+def read_lines(stream: TextIO) -> Iterator[str]:
+    """The lines of a text stream, each cut at MAX_LINE so one endless line cannot fill memory."""
+    while True:
+        line = stream.readline(MAX_LINE)
+        if not line:
+            return
+        if len(line) == MAX_LINE and not line.endswith(("\n", "\r")):
+            # Drop the rest of an over-long line, a bounded piece at a time.
+            while True:
+                rest = stream.readline(MAX_LINE)
+                if not rest or rest.endswith(("\n", "\r")):
+                    break
+        yield line
+
+
+def parses_as_url(text: str) -> bool:
+    """Whether `text` splits as a URL at all (a log garbled or cut inside one may not)."""
+    try:
+        urlsplit(text)
+    except ValueError:  # an unbalanced "[" (an IPv6 literal cut short), a bad port
+        return False
+    return True
+
+
+def file_name(url: str) -> str:
+    """The last path segment of a URL (or a bare file name) as pip printed it, unquoted.
+
+    Of the text before any ``?``/``#`` when it does not parse as a URL, so text from a pasted log
+    can never make it fail. PurePosixPath(path).name, without pathlib interning every file name a
+    long log mentions.
+    """
+    path = urlsplit(url).path if parses_as_url(url) else url.split("?", 1)[0].split("#", 1)[0]
+    return next((part for part in reversed(unquote(path).split("/")) if part not in ("", ".")), "")

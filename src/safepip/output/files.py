@@ -1,0 +1,69 @@
+"""How safepip writes its own files: whole or not at all, private to the user, and never over
+something that is not a file of its own.
+
+- `replace` writes a regular file atomically (a temporary file beside it, then a rename), so a
+  reader never sees half of it and a crash leaves the old one. It is for files safepip owns: the
+  quarantine manifest, the history log when it is trimmed.
+- `write_report` writes where the user pointed ``--safepip-report``, the way a shell's ``>`` does:
+  a regular file (or nothing) there is replaced atomically; a device, FIFO or socket is written
+  into, never replaced (``/dev/stdout`` works, ``/dev/null`` stays a device); a symbolic link is
+  followed, as the shell follows it; a directory is refused with a clear error.
+- `append` adds to a log, creating it private.
+
+What safepip keeps (history, reports, quarantine manifests) is created readable by the user only
+(0600, folders 0700): it can quote index URLs, requirement lines and paths.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import stat
+import tempfile
+from pathlib import Path
+
+FILE_MODE = 0o600
+FOLDER_MODE = 0o700
+
+
+def make_folder(path: Path) -> None:
+    """`path` and its missing parents, new ones private (an existing folder is left as it is)."""
+    path.mkdir(mode=FOLDER_MODE, parents=True, exist_ok=True)
+
+
+def replace(path: Path, text: str) -> None:
+    """Write `text` to the regular file `path` whole or not at all, private to the user."""
+    make_folder(path.parent)
+    fd, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)  # mode 0600
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        os.replace(temporary, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+        raise
+
+
+def write_report(path: Path, text: str) -> None:
+    """Write `text` to `path` as a shell's ``>`` would, replacing only a regular file (see above)."""
+    try:
+        found = os.stat(path)  # follows a symbolic link, as the shell does
+    except FileNotFoundError:
+        found = None
+    if found is not None and stat.S_ISDIR(found.st_mode):
+        raise IsADirectoryError(f"{path} is a directory")
+    if found is None or stat.S_ISREG(found.st_mode):
+        replace(Path(os.path.realpath(path)), text)
+        return
+    # A device, FIFO or socket: write into it, as `>` does (O_TRUNC does nothing to them).
+    with open(path, "w", encoding="utf-8") as handle:
+        handle.write(text)
+
+
+def append(path: Path, text: str) -> None:
+    """Add `text` at the end of the log `path`, created private when it is new."""
+    make_folder(path.parent)
+    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, FILE_MODE)
+    with os.fdopen(fd, "a", encoding="utf-8") as handle:
+        handle.write(text)

@@ -1,0 +1,107 @@
+"""One watched pip run (install, download, wheel) as plain data, and where it goes afterwards.
+
+Built once, after the verdict, from the finished run (records.RunResult): every attempt (the pip
+command line, exit code, duration, mismatches found and their causes, the rung) and the verdict.
+Then handed on:
+
+- to the JSON report, when the user asked for one (``--safepip-report PATH``), for any watched run;
+- to the history log, when pip reported a hash mismatch at all (a recovery or a refusal);
+- to GitHub Actions' job summary and an annotation, under the same condition.
+
+None of them may change the exit code: a report that cannot be written is a warning.
+The format is documented in docs/run-report.md; ``schema`` changes when a field changes meaning.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Mapping
+from datetime import datetime, timezone
+from typing import Any
+
+from safepip import __version__
+from safepip.config.settings import Settings
+from safepip.output import files, github, historylog
+from safepip.output.console import Level, say
+from safepip.pip import launch
+from safepip.records import Attempt, Mismatch, RunResult
+
+SCHEMA = "safepip-run/1"
+
+
+def _iso(moment: float) -> str:
+    stamp = datetime.fromtimestamp(moment, timezone.utc).isoformat(timespec="seconds")
+    return stamp.replace("+00:00", "Z")
+
+
+def _with_cause(attempt: Attempt) -> list[dict[str, Any]]:
+    return [{**record.to_json(), "cause": cause.value} for record, cause in attempt.causes.items()]
+
+
+def _file(record: Mismatch, cause: str) -> dict[str, Any]:
+    return {"name": record.name, "version": record.version, "filename": record.filename, "cause": cause}
+
+
+def build(result: RunResult) -> dict[str, Any]:
+    verdict = result.verdict
+    first = result.first_problem
+    fixed_by = result.fixed_by
+    return {
+        "schema": SCHEMA,
+        "safepip_version": __version__,
+        "started": _iso(result.finished - result.seconds),
+        "finished": _iso(result.finished),
+        "duration": round(result.seconds, 3),
+        "cwd": os.getcwd(),
+        "command": list(result.command),
+        "target": {"python": result.python, "reason": result.reason},
+        "verdict": {
+            "outcome": verdict.outcome.value,
+            "exit_code": int(verdict.exit_code),
+            "detail": verdict.detail,
+            "fixed_by": fixed_by.value if fixed_by else None,
+            "evidence": [record.to_json() for record in verdict.evidence],
+        },
+        "mismatch_seen": first is not None,
+        "files": [_file(record, cause.value) for record, cause in first.causes.items()] if first else [],
+        "attempts": [
+            {
+                "number": number,
+                "rung": attempt.rung.value,
+                "argv": launch.shown(attempt.argv),
+                "exit_code": attempt.exit_code,
+                "duration": round(attempt.duration, 3),
+                "interrupted": attempt.interrupted,
+                "cache_bypassed": attempt.cache_bypassed,
+                "in_fresh_venv": attempt.in_fresh_venv,
+                "mismatches": _with_cause(attempt),
+            }
+            for number, attempt in enumerate(result.attempts, 1)
+        ],
+        "notes": list(result.notes),
+        "fresh_virtualenv": result.fresh_venv,
+    }
+
+
+def publish(result: RunResult, settings: Settings, env: Mapping[str, str]) -> None:
+    """Hand the run to the report, the history log and GitHub Actions, as settings say."""
+    record = build(result)
+    if settings.report is not None:
+        try:
+            files.write_report(settings.report, json.dumps(record, indent=2) + "\n")
+            say(f"wrote the run report to {settings.report}", level=Level.DETAIL)
+        except OSError as exc:
+            say(f"warning: cannot write the run report to {settings.report}: {exc}", level=Level.WARNING)
+    if not record["mismatch_seen"]:
+        return
+    if settings.history:
+        try:
+            historylog.append(settings.history_file, record)
+        except (OSError, TimeoutError) as exc:
+            say(f"warning: cannot add this run to the history log: {exc}", level=Level.WARNING)
+    if github.enabled(settings.github, env):
+        try:
+            github.publish(record, env)
+        except OSError as exc:
+            say(f"warning: cannot write the GitHub Actions job summary: {exc}", level=Level.WARNING)

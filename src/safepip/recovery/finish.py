@@ -1,0 +1,73 @@
+"""Everything after the first pip run: read its log, climb the ladder if pip reported a hash
+mismatch, then tell the user and leave the record of the run."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping
+
+from safepip.config.invocation import Invocation
+from safepip.output import lines, runrecord
+from safepip.pip import log as piplog
+from safepip.pip.args import PipCommandLine
+from safepip.pip.runner import PipRun
+from safepip.pip.target import Target
+from safepip.records import Attempt, Outcome, Rung, RunResult, Verdict
+from safepip.recovery import ladder
+from safepip.recovery.job import Job
+from safepip.recovery.planner import Context, next_step
+from safepip.recovery.rungs import Rungs
+from safepip.recovery.surroundings import Surroundings
+
+
+def finish(
+    invocation: Invocation,
+    line: PipCommandLine,
+    target: Target,
+    env: Mapping[str, str],
+    scratch: str,
+    first: PipRun,
+    log: piplog.PipLog,
+) -> int:
+    """Everything after the first pip run; the exit code of the whole command."""
+    started = time.monotonic() - first.duration
+    job = Job(target, line, env, invocation, scratch)
+    surroundings = Surroundings(job)
+    history: list[Attempt] = []
+    rungs = Rungs(job, surroundings, history)
+    try:
+        history.append(rungs.read(Rung.PIP, first, log, cache_bypassed=line.no_cache_dir))
+        verdict = ladder.climb(rungs) if history[0].mismatches else _without_mismatch(history)
+    finally:
+        surroundings.stop()
+        # Interrupted after the fresh virtualenv was made and before its verdict: not kept.
+        rungs.remove_venv()
+    notes = [*surroundings.notes, *rungs.notes]
+    if verdict.outcome is Outcome.TAMPERING and not history[-1].in_fresh_venv:
+        cut_short = surroundings.cut_short_note()
+        if cut_short:
+            notes.append(cut_short)
+    result = RunResult(
+        command=tuple(line.args),
+        python=target.python,
+        reason=target.reason,
+        attempts=tuple(history),
+        verdict=verdict,
+        seconds=time.monotonic() - started,
+        finished=time.time(),
+        notes=tuple(notes),
+        fresh_venv=str(rungs.venv) if rungs.venv_kept and rungs.venv else None,
+    )
+    lines.verdict(result)
+    # The run as data, for the JSON report, the history log and GitHub Actions, which want it when
+    # a report was asked for or pip reported a mismatch, and only then.
+    if result.first_problem is not None or invocation.wants_report(env):
+        runrecord.publish(result, job.settings, env)
+    return int(verdict.exit_code)
+
+
+def _without_mismatch(history: list[Attempt]) -> Verdict:
+    """The verdict on a first run that reported no mismatch: pip's own outcome, nothing to climb."""
+    verdict = next_step(history, Context())
+    assert isinstance(verdict, Verdict)
+    return verdict

@@ -1,0 +1,41 @@
+"""Run a command that can meet a hash mismatch (install, download, wheel), and recover if it does.
+
+pip runs once, exactly as asked plus ``--log`` into safepip's private scratch folder. When it
+succeeds, that is all: the log is never read, and nothing that only a failure needs is imported.
+Otherwise (or when a run report was asked for) the recovery package takes over, and this is the
+one place it is imported from.
+"""
+
+from __future__ import annotations
+
+import os
+
+from safepip.config.invocation import Invocation
+from safepip.pip import launch
+from safepip.pip import log as piplog
+from safepip.pip.args import PipCommandLine
+from safepip.pip.runner import remove_scratch, run, scratch_folder
+from safepip.pip.target import Target, cannot_run
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+
+def watch(invocation: Invocation, line: PipCommandLine, target: Target, env: Mapping[str, str]) -> int:
+    scratch = scratch_folder()
+    try:
+        log = piplog.for_run(line, env, scratch, 1)
+        try:
+            first = run(launch.pip_argv(target.python, piplog.with_log(line, line.args, log)), env)
+        except OSError as exc:
+            raise cannot_run(target.python, exc) from exc
+        # A real pip writes the log it is given: a run that "succeeded" without one was no pip.
+        wrote_log = not log.added or os.path.exists(log.path)
+        if first.exit_code == 0 and wrote_log and not invocation.wants_report(env):
+            return 0
+        from safepip.recovery.finish import finish  # the boundary: only what is left to do pays for it
+
+        return finish(invocation, line, target, env, scratch, first, log)
+    finally:
+        remove_scratch(scratch)
