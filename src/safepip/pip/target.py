@@ -39,6 +39,11 @@ class Target:
         self.python = python
         self.reason = reason
 
+    @property
+    def install_python(self) -> str:
+        """The interpreter whose environment pip installs into (where a fresh pip must install)."""
+        return self.python
+
     def __repr__(self) -> str:
         return f"Target({self.python!r}, {self.reason!r})"
 

@@ -1,0 +1,54 @@
+"""Credentials are masked as pip masks them, wherever safepip could show them."""
+
+from __future__ import annotations
+
+import pytest
+
+from safepip.output import redact
+
+
+@pytest.mark.parametrize(
+    ("given", "shown"),
+    [
+        ("https://ci-user:s3cret@idx.example.org/simple/", "https://ci-user:****@idx.example.org/simple/"),
+        ("https://ghp_token@idx.example.org/simple/", "https://****@idx.example.org/simple/"),
+        ("https://user:p:a:ss@idx.example.org/", "https://user:****@idx.example.org/"),
+        ("https://:pw@idx.example.org/", "https://****@idx.example.org/"),
+        (
+            "git+https://tok3n@git.example.org/org/repo.git@v1",
+            "git+https://****@git.example.org/org/repo.git@v1",
+        ),
+        (
+            "alpha @ https://u:p@files.example.org/alpha-1.0.whl",
+            "alpha @ https://u:****@files.example.org/alpha-1.0.whl",
+        ),
+        (
+            "--index-url=https://u:p@idx.example.org/simple",
+            "--index-url=https://u:****@idx.example.org/simple",
+        ),
+        (
+            "see https://a:b@x.example.org and http://c:d@y.example.org/",
+            "see https://a:****@x.example.org and http://c:****@y.example.org/",
+        ),
+        (
+            "https://idx.example.org/simple/ and user@example.org",
+            "https://idx.example.org/simple/ and user@example.org",
+        ),
+        ("no url here", "no url here"),
+    ],
+)
+def test_urls_in_any_text(given, shown):
+    assert redact.text(given) == shown
+
+
+def test_command_lines_and_proxies():
+    line = ["install", "-i", "https://u:s3cret@idx.example.org/simple", "--proxy", "bob:hunter2@proxy:3128",
+            "--proxy=http://bob:hunter2@proxy:3128", "git+https://tok@git.example.org/r.git"]  # fmt: skip
+    shown = redact.argv(line)
+    assert (
+        "s3cret" not in " ".join(shown) and "hunter2" not in " ".join(shown) and "tok@" not in " ".join(shown)
+    )
+    assert shown == [
+        "install", "-i", "https://u:****@idx.example.org/simple", "--proxy", "bob:****@proxy:3128",
+        "--proxy=http://bob:****@proxy:3128", "git+https://****@git.example.org/r.git",
+    ]  # fmt: skip
