@@ -18,6 +18,7 @@ import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from packaging.version import InvalidVersion, Version
 
@@ -165,6 +166,11 @@ def read_facts(python: str, helper: Helper) -> Facts:
         info = None
     if not isinstance(info, dict):
         raise TargetUnusable(f"{python} is not a Python interpreter with pip")
+    return facts_from(python, info)
+
+
+def facts_from(python: str, info: Mapping[str, Any]) -> Facts:
+    """The facts in a probe's answer (this one's, or pip/index.py's, which asks them too)."""
     fields = ("version", "prefix", "base_prefix", "euid", "pip")
     return Facts(python, **{key: info.get(key) for key in fields})
 
