@@ -29,6 +29,7 @@ def test_the_record_of_a_recovery():
             "version": "1.0",
             "filename": "alpha-1.0-py3-none-any.whl",
             "cause": "corrupted-cache-entry",
+            "found_by": "pip",
         }
     ]
     first, second = data["attempts"]

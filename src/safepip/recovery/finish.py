@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import time
 from collections.abc import Mapping
+from dataclasses import replace
 
+from safepip import trace
 from safepip.config.invocation import Invocation
 from safepip.output import lines, runrecord
 from safepip.pip import log as piplog
@@ -43,6 +45,16 @@ def finish(
         # Interrupted after the fresh virtualenv was made and before its verdict: not kept.
         rungs.remove_venv()
     notes = [*surroundings.notes, *rungs.notes]
+    left = tuple(dict.fromkeys(rungs.left_in_cache))
+    if verdict.outcome is Outcome.RECOVERED and left:
+        # pip succeeded, but the bad bytes it met are still in its cache: not "recovered".
+        verdict = replace(verdict, outcome=Outcome.WORKED_AROUND)
+        where = surroundings.cache_dir()
+        notes.append(
+            f"pip's cache{f' at {where}' if where else ''} may still hold the corrupted copies of: "
+            f"{', '.join(left)}; safepip could not move them. A plain pip run can fail on them "
+            "again: check it with `safepip verify-cache`, or remove them with `pip cache remove`."
+        )
     if verdict.outcome is Outcome.TAMPERING and not history[-1].in_fresh_venv:
         cut_short = surroundings.cut_short_note()
         if cut_short:
@@ -57,6 +69,14 @@ def finish(
         finished=time.time(),
         notes=tuple(notes),
         fresh_venv=str(rungs.venv) if rungs.venv_kept and rungs.venv else None,
+        cache_left=left if verdict.outcome is Outcome.WORKED_AROUND else (),
+    )
+    fixed_by = result.fixed_by
+    trace.event(
+        "verdict",
+        outcome=verdict.outcome.value,
+        exit_code=int(verdict.exit_code),
+        fixed_by=fixed_by.value if fixed_by else None,
     )
     lines.verdict(result)
     # The run as data, for the JSON report, the history log and GitHub Actions, which want it when

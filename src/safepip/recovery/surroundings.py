@@ -1,9 +1,10 @@
 """What the ladder learns about its surroundings, once, at the first mismatch: where pip's cache is
 and whether safepip may change it, the target environment (its prefix and pip version), and what the
-index publishes for a release.
+index publishes for the releases the command pins (for the check of the cache, and to tell a stale
+pin from damaged bytes).
 
-The first two are asked at once, side by side (two helper processes), while safepip asks the index
-for its hashes; each answer is read when it is first needed.
+All three are asked at once, side by side (helper processes), as soon as pip has reported a
+mismatch; each answer is read when it is first needed.
 """
 
 from __future__ import annotations
@@ -21,10 +22,17 @@ from safepip.recovery.planner import Context
 
 
 class Surroundings:
-    def __init__(self, job: Job) -> None:
+    def __init__(self, job: Job, *, ask_pinned: bool = True) -> None:
         self.job = job
+        #: Whether to ask pip about the command's pinned requirements (safepip verify-cache
+        #: without requirements has none).
+        self._ask_pinned = ask_pinned
         self._cache_probe: probes.Helper | None = None
         self._facts_probe: probes.Helper | None = None
+        #: The question about every release the command pins (pip/index.py), once started.
+        self._pinned_probe: probes.Helper | None = None
+        self._pinned: index.IndexFacts | None = None
+        self._pinned_known = False
         self._started = False
         self._cache_dir: Path | None = None
         self._cache_known = False
@@ -40,24 +48,34 @@ class Surroundings:
     # -- asked at the first mismatch --------------------------------------------------------------
 
     def start(self) -> None:
-        """Start the probes of pip's cache and of the target environment, side by side."""
+        """Start the probes of pip's cache, of the target environment and of what the index
+        publishes for the pinned releases, side by side."""
         if self._started:
             return
         self._started = True
         python, env = self.job.target.python, self.job.env
+        if self._ask_pinned and not self.job.line.no_cache_dir:  # --no-cache-dir: no cache to check
+            try:
+                self._pinned_probe = index.start(python, self.job.line, env, index.EVERY_PINNED)
+            except (OSError, ValueError):
+                self._pinned_probe = None
         command = probes.cache_dir_command(python, self.job.line)
         try:
             self._cache_probe = probes.Helper(command, env) if command else None
         except (OSError, ValueError):
             self._cache_probe = None
+        if self._pinned_probe is None:  # else that probe answers for the target too
+            self._start_facts()
+
+    def _start_facts(self) -> None:
         try:
-            self._facts_probe = probes.start_facts(python, env)
+            self._facts_probe = probes.start_facts(self.job.target.python, self.job.env)
         except (OSError, ValueError):
             self._facts_probe = None
 
     def stop(self) -> None:
         """Stop any probe still running (the run ends without needing its answer)."""
-        for probe in (self._cache_probe, self._facts_probe):
+        for probe in (self._cache_probe, self._facts_probe, self._pinned_probe):
             if probe is not None:
                 probe.cancel()
 
@@ -82,6 +100,12 @@ class Surroundings:
         if not self._facts_known:
             self._facts_known = True
             self.start()
+            pinned = self.pinned_facts() if self._pinned_probe is not None else None
+            if pinned is not None and pinned.environment is not None:
+                self._facts = probes.facts_from(self.job.target.python, pinned.environment)
+                return self._facts
+            if self._facts_probe is None:
+                self._start_facts()  # the index probe could not answer: ask the target itself
             if self._facts_probe is not None:
                 try:
                     self._facts = probes.read_facts(self.job.target.python, self._facts_probe)
@@ -138,6 +162,15 @@ class Surroundings:
 
     # -- the index --------------------------------------------------------------------------------
 
+    def pinned_facts(self) -> index.IndexFacts | None:
+        """The command's pinned requirements and every file of their releases, as pip answered;
+        None when it could not."""
+        if not self._pinned_known:
+            self._pinned_known = True
+            self.start()
+            self._pinned = index.answer(self._pinned_probe) if self._pinned_probe is not None else None
+        return self._pinned
+
     def with_index_facts(self, records: list[Mismatch]) -> list[Mismatch]:
         """`records`, each with what the index publishes where pip's report left that out or it matters.
 
@@ -152,6 +185,13 @@ class Surroundings:
             key = (record.name or "", record.version or "")
             if key not in self._releases and key not in missing:
                 missing.append(key)
+        pinned = self.pinned_facts() if missing else None
+        if pinned is not None:
+            for key in list(missing):
+                files = pinned.release(*key)
+                if files:
+                    self._releases[key] = list(files)
+                    missing.remove(key)
         if missing:
             facts = index.ask(self.job.target.python, self.job.line, self.job.env, missing)
             for key in missing:
