@@ -18,6 +18,8 @@ class ExitCode(IntEnum):
     NOTHING_FOUND = 1
     #: `safepip doctor` found something that could cause or worsen hash mismatches.
     DOCTOR_FINDINGS = 1
+    #: `safepip quarantine restore` could not change pip's cache (read-only, locked).
+    RESTORE_FAILED = 1
     #: safepip's own command line, settings or input were wrong (a missing file for `diagnose`, say).
     USAGE = 2
     #: The requirements pin hashes that are not the file the index publishes: no retry can help.
@@ -28,6 +30,14 @@ class ExitCode(IntEnum):
     NOT_RECOVERED = 22
     #: The target environment cannot be used (no such interpreter, no pip in it).
     TARGET_UNUSABLE = 24
+    #: `safepip verify-cache` found corrupted downloads in pip's cache and moved every one of them
+    #: into the quarantine: the cache is clean now.
+    CACHE_EVICTED = 25
+    #: `safepip verify-cache` found corrupted downloads and some are still in pip's cache
+    #: (``--dry-run``, or the cache cannot be changed).
+    CACHE_STILL_CORRUPT = 26
+    #: `safepip verify-cache` could not check: pip could not say what the index publishes.
+    CACHE_UNCHECKED = 27
     #: A bug in safepip: the message says what, `--safepip-debug` shows the traceback.
     INTERNAL_ERROR = 70
     #: Ctrl-C (SIGINT), by the shell convention 128 + 2.

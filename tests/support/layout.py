@@ -41,6 +41,8 @@ BOUNDARIES = {
         "safepip.commands.history",
         "safepip.commands.shellinit",
         "safepip.commands.diagnose",
+        "safepip.commands.verifycache",
+        "safepip.commands.quarantine",
     },
     # Everything after a first pip run that failed.
     "safepip.watch": {"safepip.recovery.finish"},
