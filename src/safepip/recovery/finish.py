@@ -6,9 +6,11 @@ from __future__ import annotations
 import time
 from collections.abc import Mapping
 from dataclasses import replace
+from pathlib import Path
 
 from safepip import trace
 from safepip.config.invocation import Invocation
+from safepip.logscan.scan import mentions_mismatch
 from safepip.output import lines, runrecord
 from safepip.pip import log as piplog
 from safepip.pip.args import PipCommandLine
@@ -37,6 +39,9 @@ def finish(
     surroundings = Surroundings(job)
     history: list[Attempt] = []
     rungs = Rungs(job, surroundings, history)
+    if first.exit_code != 0 and mentions_mismatch(Path(log.path), log.offset):
+        # The helpers (the longest: pip's own answer about the index) run while the log is read.
+        surroundings.start()
     try:
         history.append(rungs.read(Rung.PIP, first, log, cache_bypassed=line.no_cache_dir))
         verdict = ladder.climb(rungs) if history[0].mismatches else _without_mismatch(history)
