@@ -22,8 +22,11 @@ from dataclasses import dataclass
 from typing import IO, Any
 
 MAGIC = b"cc=4,"
-#: Strings and binaries longer than this are skipped (their offset and length kept), not read.
-_INLINE = 64 * 1024
+#: Strings and binaries longer than this are skipped (their offset and length kept), not read: an
+#: old-layout body, which the check has just read, is not read again. Header values are shorter.
+_INLINE = 1024
+#: Small reads: a record is mostly read from its start and its end, with the body skipped between.
+_BUFFER = 512
 #: Deeper than cachecontrol ever nests: a record that goes deeper is not one of its records.
 _MAX_DEPTH = 8
 
@@ -127,7 +130,7 @@ class _Reader:
 def read(path: str | os.PathLike[str]) -> Record | None:
     """The record at `path`, or None when it is not a cachecontrol record safepip can read."""
     try:
-        with open(path, "rb") as stream:
+        with open(path, "rb", buffering=_BUFFER) as stream:
             if stream.read(len(MAGIC)) != MAGIC:
                 return None
             data = _Reader(stream).value()
