@@ -23,11 +23,15 @@ from safepip.pip import launch, probes
 from safepip.pip import log as piplog
 from safepip.pip.runner import PipRun, run
 from safepip.pip.target import cannot_run
-from safepip.records import Attempt, Found, Mismatch, Rung
+from safepip.records import Attempt, Cause, Found, Mismatch, Rung
 from safepip.recovery import cachecheck, classify, eviction, freshvenv
 from safepip.recovery.job import Job
 from safepip.recovery.planner import steerable
 from safepip.recovery.surroundings import Surroundings
+
+
+#: The causes that mean the bytes themselves were wrong (and may sit in pip's cache).
+WRONG_BYTES = frozenset({Cause.CACHE, Cause.TRANSIT, Cause.UNKNOWN})
 
 
 class Rungs:
@@ -100,12 +104,17 @@ class Rungs:
         if self.job.line.no_cache_dir:
             return None  # pip neither read nor wrote its cache
         # A run with --no-cache-dir wrote nothing to the cache; any other may have cached bad bytes.
-        records = [] if "--no-cache-dir" in last.argv[3:] else list(last.mismatches)
-        if not records and self.checked:
+        # Only bytes that were wrong go: a stale pin's file, another file of the release, or a pin
+        # pip compared wrongly are the index's own bytes, and stay.
+        wrong = [r for r, cause in last.causes.items() if cause in WRONG_BYTES]
+        records = [] if "--no-cache-dir" in last.argv[3:] else wrong
+        if not records and (self.checked or not wrong):
             return None
         cache_dir = self.surroundings.cache_dir()
-        if cache_dir is None or not self.surroundings.cache_usable:
-            self.left_in_cache.extend(r.label for r in records)
+        if cache_dir is None or not cache_dir.is_dir():
+            return None  # pip has no cache here (what finding it takes is surroundings.py's)
+        if not self.surroundings.cache_usable:
+            self.left_in_cache.extend(r.label for r in records)  # a cache safepip may not change
             return None
         found = self._check(cache_dir)
         try:
