@@ -219,6 +219,11 @@ def _as_text(
             f"moved {moved.count} file(s) out of pip's cache into {moved.quarantine} "
             f"(safepip quarantine restore {moved.quarantine.name} puts them back)"
         )
+    if moved and moved.pruned:
+        names = ", ".join(f.name for f in moved.pruned)
+        lines.append(
+            f"deleted {len(moved.pruned)} old quarantine folder(s) (two weeks, 512 MB at most): {names}"
+        )
     lines += [f"could not move them: {text}" for text in failures]
     if still:
         lines.append(

@@ -29,7 +29,6 @@ from safepip.recovery.job import Job
 from safepip.recovery.planner import steerable
 from safepip.recovery.surroundings import Surroundings
 
-
 #: The causes that mean the bytes themselves were wrong (and may sit in pip's cache).
 WRONG_BYTES = frozenset({Cause.CACHE, Cause.TRANSIT, Cause.UNKNOWN})
 
