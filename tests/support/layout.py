@@ -45,7 +45,7 @@ BOUNDARIES = {
         "safepip.commands.quarantine",
     },
     # Everything after a first pip run that failed.
-    "safepip.watch": {"safepip.recovery.finish"},
+    "safepip.watch": {"safepip.recovery.finish", "safepip.recovery.early"},
     # Only when SAFEPIP_TRACE is set.
     "safepip.trace": {"json"},
     # Windows, and unusual temporary folders.

@@ -26,25 +26,6 @@ def scan(raw_lines: Iterable[str]) -> Scan:
     return Scan(found, cut_short.found)
 
 
-#: pip ends with its report, then (in its log) the traceback at debug level: the report is in the tail.
-_TAIL = 1024 * 1024
-
-
-def mentions_mismatch(path: Path, offset: int = 0) -> bool:
-    """Whether the end of pip's log holds its hash-mismatch report, seen without reading the log.
-
-    Only a hint, so that the helpers a recovery needs can start while the log is read: `scan_log`
-    decides what pip reported.
-    """
-    try:
-        with open(path, "rb") as handle:
-            size = handle.seek(0, 2)
-            handle.seek(max(offset, size - _TAIL))
-            return b"THESE PACKAGES DO NOT MATCH" in handle.read()
-    except OSError:
-        return False
-
-
 def scan_log(path: Path, offset: int = 0) -> Scan | None:
     """What pip's log reports from `offset` on; None when there is no log to read."""
     try:

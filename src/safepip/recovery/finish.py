@@ -6,14 +6,13 @@ from __future__ import annotations
 import time
 from collections.abc import Mapping
 from dataclasses import replace
-from pathlib import Path
 
 from safepip import trace
 from safepip.config.invocation import Invocation
-from safepip.logscan.scan import mentions_mismatch
 from safepip.output import lines, runrecord
 from safepip.pip import log as piplog
 from safepip.pip.args import PipCommandLine
+from safepip.pip.probes import Helper
 from safepip.pip.runner import PipRun
 from safepip.pip.target import Target
 from safepip.records import Attempt, Outcome, Rung, RunResult, Verdict
@@ -32,15 +31,16 @@ def finish(
     scratch: str,
     first: PipRun,
     log: piplog.PipLog,
+    pinned_probe: Helper | None = None,
 ) -> int:
     """Everything after the first pip run; the exit code of the whole command."""
     started = time.monotonic() - first.duration
     job = Job(target, line, env, invocation, scratch)
-    surroundings = Surroundings(job)
+    surroundings = Surroundings(job, pinned_probe=pinned_probe)
     history: list[Attempt] = []
     rungs = Rungs(job, surroundings, history)
-    if first.exit_code != 0 and mentions_mismatch(Path(log.path), log.offset):
-        # The helpers (the longest: pip's own answer about the index) run while the log is read.
+    if pinned_probe is not None:
+        # pip reported a mismatch (early.py saw it): the other helpers run while the log is read.
         surroundings.start()
     try:
         history.append(rungs.read(Rung.PIP, first, log, cache_bypassed=line.no_cache_dir))

@@ -22,15 +22,18 @@ from safepip.recovery.planner import Context
 
 
 class Surroundings:
-    def __init__(self, job: Job, *, ask_pinned: bool = True) -> None:
+    def __init__(
+        self, job: Job, *, ask_pinned: bool = True, pinned_probe: probes.Helper | None = None
+    ) -> None:
         self.job = job
         #: Whether to ask pip about the command's pinned requirements (safepip verify-cache
         #: without requirements has none).
         self._ask_pinned = ask_pinned
         self._cache_probe: probes.Helper | None = None
         self._facts_probe: probes.Helper | None = None
-        #: The question about every release the command pins (pip/index.py), once started.
-        self._pinned_probe: probes.Helper | None = None
+        #: The question about every release the command pins (pip/index.py), once started (by
+        #: early.py, the moment pip failed, or by `start`).
+        self._pinned_probe: probes.Helper | None = pinned_probe
         self._pinned: index.IndexFacts | None = None
         self._pinned_known = False
         self._started = False
@@ -54,7 +57,7 @@ class Surroundings:
             return
         self._started = True
         python, env = self.job.target.python, self.job.env
-        if self._ask_pinned and not self.job.line.no_cache_dir:  # --no-cache-dir: no cache to check
+        if self._pinned_probe is None and self._ask_pinned and not self.job.line.no_cache_dir:
             try:
                 self._pinned_probe = index.start(python, self.job.line, env, index.EVERY_PINNED)
             except (OSError, ValueError):
