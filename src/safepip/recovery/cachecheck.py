@@ -33,7 +33,7 @@ from typing import Any
 from packaging.utils import canonicalize_name
 
 from safepip.pip.index import IndexFacts
-from safepip.records import PROBLEM_WORDS
+from safepip.records import PROBLEM_WORDS, Found
 from safepip.recovery import cacherecord, identify
 from safepip.recovery.cache import (
     Body,
@@ -108,6 +108,19 @@ class Checked:
         if known is None:
             return f"{self.project or 'unknown'} (cache entry {self.entry.record.name[:12]})"
         return f"{known.name} {known.version} ({known.filename})"
+
+    def to_found(self) -> Found:
+        """As the run's records keep it: a corrupted entry pip had not reported."""
+        known = self.expected
+        return Found(
+            known.name if known else self.project,
+            known.version if known else None,
+            known.filename if known else None,
+            known.url if known else None,
+            self.problem.value if self.problem else "",
+            self.algorithm,
+            self.digest,
+        )
 
     def to_json(self) -> dict[str, Any]:
         known = self.expected

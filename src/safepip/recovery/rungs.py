@@ -153,18 +153,7 @@ class Rungs:
 
     def _tell(self, moved: eviction.Eviction, records: list[Mismatch]) -> None:
         if moved.found:
-            self._found = tuple(
-                Found(
-                    c.expected.name if c.expected else c.project,
-                    c.expected.version if c.expected else None,
-                    c.expected.filename if c.expected else None,
-                    c.expected.url if c.expected else None,
-                    c.problem.value if c.problem else "",
-                    c.algorithm,
-                    c.digest,
-                )
-                for c in moved.found
-            )
+            self._found = tuple(c.to_found() for c in moved.found)
             what = "; ".join(f"{f.label}: {f.sentence}" for f in self._found)
             more = "more " if records else ""
             say(f"safepip's check of the cache found {len(self._found)} {more}corrupted entr"
