@@ -113,7 +113,8 @@ def build_cache(root: Path, entries: int, total: int, seed: int = 7) -> dict[str
         # Unique bytes per entry, shaped like a wheel at both ends (a zip's signature, then a counter;
         # the name of its .dist-info folder at the end), so verify-cache can tell its project.
         head = b"PK\x03\x04" + n.to_bytes(8, "big")
-        tail = f"PK\x01\x02bench_{n:05d}-1.0.dist-info/RECORD".encode()
+        name = f"bench_{n:05d}-1.0.dist-info/RECORD".encode()
+        tail = b"PK\x01\x02" + bytes(24) + struct.pack("<HHH", len(name), 0, 0) + bytes(12) + name
         fill = max(0, body_size - len(head) - len(tail))
         body = (head + (block * (fill // len(block) + 1))[n % 997 : n % 997 + fill] + tail)[:body_size]
         kind = n % 20

@@ -15,6 +15,7 @@ one safepip can read, and it says so (None) rather than guess.
 
 from __future__ import annotations
 
+import io
 import os
 import struct
 from collections.abc import Mapping
@@ -27,6 +28,8 @@ MAGIC = b"cc=4,"
 _INLINE = 1024
 #: Small reads: a record is mostly read from its start and its end, with the body skipped between.
 _BUFFER = 512
+#: A record this small (http-v2's, whose body is a file of its own) is read in one go.
+_SMALL = 16 * 1024
 #: Deeper than cachecontrol ever nests: a record that goes deeper is not one of its records.
 _MAX_DEPTH = 8
 
@@ -131,6 +134,8 @@ def read(path: str | os.PathLike[str]) -> Record | None:
     """The record at `path`, or None when it is not a cachecontrol record safepip can read."""
     try:
         with open(path, "rb", buffering=_BUFFER) as stream:
+            if os.fstat(stream.fileno()).st_size <= _SMALL:
+                stream = io.BytesIO(stream.read())  # a record without its body: one read
             if stream.read(len(MAGIC)) != MAGIC:
                 return None
             data = _Reader(stream).value()

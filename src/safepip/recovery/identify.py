@@ -6,8 +6,8 @@ it, safepip reads the project's name from the bytes, then asks the index for tha
 and matches their URLs' keys to the entry's: the key, not the bytes, says which file it is, so a
 damaged body that still names its project is checked against the right hash.
 
-- a wheel (a zip): its ``<name>-<version>.dist-info/`` folder, named in the zip's central directory
-  at the end of the file (``RECORD`` is its last entry);
+- a wheel (a zip): its ``<name>-<version>.dist-info/`` folder, named in the entries of the zip's
+  central directory at the end of the file (``RECORD`` is usually the last);
 - an sdist: the top folder ``<name>-<version>/`` of a ``.tar.gz`` (the first tar header, in the
   first gzip block) or of a ``.zip`` (its ``PKG-INFO``, at the end);
 - a PEP 658 ``.metadata`` file: its ``Name:`` field.
@@ -18,6 +18,7 @@ A name that does not parse is no name: such an entry is checked for length only.
 from __future__ import annotations
 
 import re
+import struct
 import zlib
 
 from packaging.utils import (
@@ -32,8 +33,9 @@ from packaging.utils import (
 #: Bytes kept from each end of a body: enough for a tar header behind gzip's, and for the last
 #: entries of a zip's central directory.
 ENDS = 16 * 1024
-_DIST_INFO = re.compile(rb"([A-Za-z0-9][A-Za-z0-9._]*-[A-Za-z0-9._!+]+)\.dist-info/")
-_PKG_INFO = re.compile(rb"([A-Za-z0-9][A-Za-z0-9._-]*-[A-Za-z0-9._!+]+)/PKG-INFO")
+#: A zip's central directory entry: its signature, and its file name's length at offset 28; the name
+#: starts at offset 46.
+_CENTRAL = b"PK\x01\x02"
 _METADATA_NAME = re.compile(rb"^Name:[ \t]*([A-Za-z0-9][A-Za-z0-9._-]*)[ \t]*\r?$", re.MULTILINE)
 _ZIP = b"PK\x03\x04"
 _GZIP = b"\x1f\x8b"
@@ -52,19 +54,41 @@ def project(head: bytes, tail: bytes) -> NormalizedName | None:
     return None
 
 
-def _from_zip(tail: bytes) -> NormalizedName | None:
-    for match in reversed(list(_DIST_INFO.finditer(tail))):
-        try:
-            name, _version, _build, _tags = parse_wheel_filename(
-                match.group(1).decode("ascii") + "-py3-none-any.whl"
-            )
-        except (InvalidWheelFilename, UnicodeDecodeError):
+def _zip_names(tail: bytes) -> list[str]:
+    """The file names of the central directory entries in a zip's last bytes, the last first."""
+    names: list[str] = []
+    end = len(tail)
+    while True:
+        at = tail.rfind(_CENTRAL, 0, end)
+        if at < 0:
+            return names
+        if at + 46 > len(tail):
+            end = at  # a signature too near the end to be an entry: look before it
             continue
-        return name
-    for match in reversed(list(_PKG_INFO.finditer(tail))):
-        found = _sdist(match.group(1), ".zip")
-        if found:
-            return found
+        (length,) = struct.unpack_from("<H", tail, at + 28)
+        name = tail[at + 46 : at + 46 + length]
+        if len(name) == length:
+            names.append(name.decode("utf-8", "replace"))
+        end = at
+
+
+def _from_zip(tail: bytes) -> NormalizedName | None:
+    names = _zip_names(tail)
+    for name in names:
+        folder = name.split("/", 1)[0]
+        if folder.endswith(".dist-info"):
+            try:
+                project, _version, _build, _tags = parse_wheel_filename(
+                    folder[: -len(".dist-info")] + "-py3-none-any.whl"
+                )
+            except InvalidWheelFilename:
+                continue
+            return project
+    for name in names:
+        if name.count("/") == 1 and name.endswith("/PKG-INFO"):
+            found = _sdist(name.split("/", 1)[0].encode(), ".zip")
+            if found:
+                return found
     return None
 
 
