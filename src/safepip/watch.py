@@ -37,9 +37,14 @@ def watch(invocation: Invocation, line: PipCommandLine, target: Target, env: Map
             return 0
         from safepip.recovery import early  # the boundary: the longest helper starts first
 
-        probe = early.start(line, target, env, log) if first.exit_code != 0 else None
-        from safepip.recovery.finish import finish  # the boundary: only what is left to do pays for it
-
+        failed = first.exit_code != 0 and first.interrupted_by is None
+        probe = early.start(line, target, env, log) if failed else None
+        try:
+            from safepip.recovery.finish import finish  # the boundary: what is left to do pays for it
+        except BaseException:
+            if probe is not None:
+                probe.cancel()  # a signal while importing: no helper outlives safepip
+            raise
         return finish(invocation, line, target, env, scratch, first, log, probe)
     finally:
         remove_scratch(scratch)
