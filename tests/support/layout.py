@@ -21,6 +21,7 @@ NORMAL_PATH = frozenset(
         "safepip.pip.args",
         "safepip.pip.launch",
         "safepip.pip.log",
+        "safepip.pip.options",
         "safepip.pip.runner",
         "safepip.pip.target",
     }
