@@ -42,6 +42,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     previous = interrupts.start_run()
     try:
         code = _main(args)
+        # What is still buffered goes out now, where a closed pipe can be answered (below), not
+        # when Python exits and can only complain about it.
+        sys.stdout.flush()
         return interrupts.exit_code() if code == ExitCode.INTERRUPTED else code
     except BrokenPipeError:
         # Whoever read safepip's output went away (`| head`): end quietly, as `ls | head` does.

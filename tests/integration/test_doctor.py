@@ -69,15 +69,21 @@ def test_ca_bundle_variables_are_named(target_venv, safepip_env, safepip, tmp_pa
     assert message.startswith(f"REQUESTS_CA_BUNDLE={bundle} is set") and "--cert" in message
 
 
-def test_another_python_by_option_and_no_pip_in_it(safepip_env, safepip, tmp_path):
+def test_another_python_by_option_is_looked_at_as_pip_runs_there(target_venv, safepip_env, safepip, tmp_path):
+    # pip's --python runs the chosen pip's code under that interpreter, which needs no pip of its own.
     bare = tmp_path / "bare"
     made = run([sys.executable, "-m", "venv", "--without-pip", bare], env=safepip_env)
     assert made.returncode == 0, made.stderr
+    (bare / ("pip.ini" if os.name == "nt" else "pip.conf")).write_text("[global]\nretries = 1\n")
     python = venv_python(bare)
     result = safepip("--safepip-doctor", "--python", bare, env=safepip_env)
-    assert result.returncode == ExitCode.TARGET_UNUSABLE
-    assert f"the pip of {python} (chosen by --python)" in result.stdout
-    assert f"warning: {python} has no pip" in " ".join(result.stdout.split())  # wrapped at 100 columns
+    assert result.returncode == ExitCode.DOCTOR_FINDINGS, result.stdout + result.stderr
+    assert f"the pip of {target_venv} (chosen by VIRTUAL_ENV)" in result.stdout
+    assert f"runs its code under {python} (pip's --python)" in result.stdout
+    text = " ".join(result.stdout.split())  # wrapped at 100 columns
+    assert f"virtual environment {bare}" in text and "has no pip" not in text
+    # The environment pip installs into is the one whose own pip.conf counts.
+    assert f"the environment carries its own pip configuration, {bare}" in text
 
 
 def test_no_such_interpreter(safepip_env, safepip, tmp_path):

@@ -30,8 +30,8 @@ from safepip.errors import ExitCode, TargetUnusable
 from safepip.output import redact
 from safepip.output.console import paint, wants_color
 from safepip.pip import args as pipargs
+from safepip.pip import caching, probes, target
 from safepip.pip import options as pipoptions
-from safepip.pip import probes, target
 
 WIDTH = 100
 _CA_VARIABLES = ("REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE")
@@ -340,6 +340,39 @@ def judge(found: Probe, env: Mapping[str, str]) -> list[Finding]:
     return out
 
 
+def index_findings(answer: caching.Answer) -> list[Finding]:
+    """Whether pip's HTTP cache keeps what the index serves (``--check-index``)."""
+    if answer.problem or answer.status is None:
+        return [
+            Finding(
+                "note",
+                "index-not-checked",
+                f"could not tell whether pip's cache keeps the index's files ({answer.project}): "
+                f"{answer.problem or 'no answer'}.",
+            )
+        ]
+    kept, why = caching.kept_by_pip(answer.status, answer.headers)
+    if kept:
+        return [
+            Finding(
+                "note",
+                "index-cached",
+                f"pip's cache keeps the index's files ({why}; asked for {answer.url}).",
+            )
+        ]
+    return [
+        Finding(
+            "warning",
+            "index-not-cached",
+            f"the index sends {why} with its files ({answer.url}): pip's HTTP cache never keeps them, "
+            "so every run downloads every file again: slower, and each download one more chance for "
+            "damaged bytes.",
+            "have the index or mirror send an ETag or Cache-Control: max-age with its files, as PyPI "
+            "does (web servers and repository managers can be set to).",
+        )
+    ]
+
+
 def _same_file(one: str, other: str | None) -> bool:
     try:
         return other is not None and os.path.samefile(one, other)
@@ -440,6 +473,13 @@ def main(argv: Sequence[str], settings: Settings, stdout: TextIO | None = None) 
     )
     parser.add_argument("--python", help="the interpreter or environment to inspect (as pip's --python)")
     parser.add_argument("--json", action="store_true", help="print the findings as JSON")
+    parser.add_argument(
+        "--check-index",
+        nargs="?",
+        const="pip",
+        metavar="PROJECT",
+        help="also ask the index for one file of PROJECT (default: pip) and say whether pip's cache keeps it",
+    )
     args = parser.parse_args(list(argv))
     out = stdout or sys.stdout
     chosen = target.runs(os.environ)
@@ -447,6 +487,8 @@ def main(argv: Sequence[str], settings: Settings, stdout: TextIO | None = None) 
         raise TargetUnusable(f"--python {args.python}: no such interpreter or environment")
     found = probe(chosen, os.environ, args.python)
     findings = judge(found, os.environ)
+    if args.check_index and found.pip is not None:
+        findings += index_findings(caching.ask(chosen.python, [], os.environ, args.check_index))
     if args.json:
         data = {"target": asdict(found), "findings": [asdict(f) for f in findings]}
         json.dump(data, out, indent=2)
