@@ -31,8 +31,46 @@ PARSERS = ("", "install", "download", "wheel")
 Facts = Mapping[str, object]
 
 #: How safepip reads each option, where it does more than step over it (docs/pip-surface.md).
-HOW: dict[str, str] = {}
-DEFAULT_HOW = "passed to pip unchanged; a value is stepped over as pip's parser takes it"
+_NEVER = "never added, removed or changed"
+HOW: dict[str, str] = {
+    "--cache-dir": "the cache safepip evicts from: asked of pip's parser after a mismatch",
+    "--no-cache-dir": "pip's cache off: retries need not add it, none is evicted",
+    "--log": "the last spelling given is the log safepip reads; without one safepip adds `--log`",
+    "--isolated": "exact word, as pip tests it: `PIP_*` variables then count for nothing",
+    "--python": "pip acts on it before the command only; left on the line: the pip that would "
+    "run runs, under X",
+    "--verbose": "also for safepip's own lines (with `PIP_VERBOSE`, `verbose =`)",
+    "--quiet": "also for safepip's own lines (with `PIP_QUIET`, `quiet =`)",
+    "--debug": "verbosity 2, for safepip's own lines too",
+    "--no-color": "also for safepip's own lines",
+    "--disable-pip-version-check": "safepip adds it to the runs after the first: one notice",
+    "--help": "with a command: passed on, no recovery",
+    "--version": "passed on (after the command pip 26 refuses it)",
+    "--requirement": "kept on every run; names a fresh virtualenv; `pylock.toml` too (26.1+)",
+    "--constraint": "kept on every run",
+    "--require-hashes": "kept on every run",
+    "--no-binary": "safepip may add `--no-binary NAME` to reach the sdist a lock names",
+    "--only-binary": "no steering to a locked sdist (pip would refuse it)",
+    "--no-index": "pip shows no new-release notice: nothing to hold back",
+    "--index-url": f"{_NEVER}; the index is asked through pip with it",
+    "--extra-index-url": f"{_NEVER}; the index is asked through pip with it",
+    "--find-links": f"{_NEVER}; the index is asked through pip with it",
+    "--trusted-host": _NEVER,
+    "--cert": f"{_NEVER}; doctor compares it with `REQUESTS_CA_BUNDLE`",
+    "--client-cert": _NEVER,
+    "--proxy": f"{_NEVER}; doctor: the CA-bundle variables then do not count",
+    "--no-proxy-env": f"{_NEVER}; doctor: the CA-bundle variables then do not count",
+    "--target": "read for the fresh-virtualenv rung",
+    "--prefix": "read for the fresh-virtualenv rung",
+    "--root": "read for the fresh-virtualenv rung",
+    "--user": "read for the fresh-virtualenv rung",
+    "--no-deps": _NEVER,
+    "--pre": _NEVER,
+    "--force-reinstall": _NEVER,
+    "--ignore-installed": _NEVER,
+    "--no-require-hashes": _NEVER,
+}
+DEFAULT_HOW = "passed on unchanged; a value is stepped over as pip's parser takes it"
 
 
 class TableError(Exception):
