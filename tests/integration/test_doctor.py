@@ -133,7 +133,7 @@ def test_settings_are_shown_where_they_really_are_with_pip_23_2(
         (folder / "pip" / "pip.conf").write_text("[global]\n" + line)
     env = {**safepip_env, "VIRTUAL_ENV": str(python.parent.parent), "XDG_CONFIG_DIRS": f"{first}:{second}"}
     del env["PIP_CONFIG_FILE"]
-    code, data = doctor_json(safepip, env)
+    _code, data = doctor_json(safepip, env)
     notes = [f["message"] for f in data["findings"] if f["code"] == "index"]
     assert f"find-links = /opt/first (from {first / 'pip' / 'pip.conf'}, [global])" in notes
     assert f"extra-index-url = http://127.0.0.1:9/s (from {second / 'pip' / 'pip.conf'}, [global])" in notes

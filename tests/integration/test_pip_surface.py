@@ -142,6 +142,10 @@ def test_a_quiet_pip_still_has_its_corrupted_entry_evicted(
     assert corrupted_entry.read_bytes() != bad
     runs = pip_runs_of_one_safepip(env)
     assert len(runs) == 2 and "--no-cache-dir" not in runs[1]
+    # safepip is as quiet as pip: its rung lines go; the outcome stays, unless -qq.
+    lines = safepip_lines(result.stderr)
+    assert not any("out of pip's cache" in line for line in lines), lines
+    assert any("Fixed by evict-and-retry" in line for line in lines) == (quiet != "variable-2"), lines
 
 
 def test_the_cache_pips_install_section_names_is_the_one_evicted(

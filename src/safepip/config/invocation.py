@@ -90,7 +90,7 @@ refuses (non-zero exit) when the pin is stale or fresh downloads keep returning 
 
 safepip's own commands (spelled as options, so none can hide a pip command):
   --safepip-config [--json]            the effective settings, and where each came from
-  --safepip-doctor [--json] [--python PY]
+  --safepip-doctor [--json] [--python PY] [--check-index [PROJECT]]
                                        what in this environment could cause hash mismatches
   --safepip-history [--json] [--limit N]
                                        recent recoveries and refusals

@@ -13,6 +13,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from safepip.errors import TargetUnusable
+from safepip.output import console
 from safepip.pip import index, probes
 from safepip.records import Mismatch
 from safepip.recovery.job import Job
@@ -101,6 +102,12 @@ class Surroundings:
                     self._facts = self._probe.facts()
                 except (TargetUnusable, OSError, ValueError):
                     self._facts = None
+            options = self._facts.options if self._facts else None
+            if options is not None:
+                # pip's verbosity with its config files too (``quiet = 1``), for safepip's lines
+                # from here on: the normal path could only count the command line and variables.
+                no_color = "--no-color" in self.job.line.flags or bool(options.more.get("no_color"))
+                console.configure(verbosity=options.verbosity, no_color=no_color)
         return self._facts
 
     def context(self) -> Context:
