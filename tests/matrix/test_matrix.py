@@ -710,3 +710,39 @@ def test_a_lock_file(bench, cell, version, fault):
     fixed = [line.split("Fixed by ", 1)[1] for line in lines if "Fixed by " in line]
     assert len(fixed) == 1, lines
     cell(f"0 · {fixed[0].split(' (')[0]} · {pip_runs(result)} runs")
+
+
+def has_python_option(version: str) -> bool:
+    """pip 22.3 and later run their own code under another interpreter: ``pip --python X``."""
+    return at_least(version, "22.3")
+
+
+@versions
+@pytest.mark.matrix(column="--python (no pip there)")
+def test_python_option_as_pip_runs_it(bench, cell, version, tmp_path):
+    """``safepip --python X install``: the bench's pip runs, with the option, under X (a virtualenv
+    without pip), and a corrupted cache entry is recovered there; older pips refuse the option."""
+    b = bench(version)
+    bare = tmp_path / f"bare-{version}"
+    made = run([sys.executable, "-m", "venv", "--without-pip", bare], env=b.env)
+    assert made.returncode == 0, made.stderr
+    req = b.requirements(ALPHA)
+    args = ["--python", bare, "install", *b.index.pip_args(), "-r", req]
+    if not has_python_option(version):
+        result = b.safepip(*args)
+        assert result.returncode == 2 and "no such option: --python" in result.stderr
+        assert not safepip_lines(result.stderr)
+        cell("n/a: no such option (2), passed through")
+        return
+    warm = b.pip("download", "-d", b.tmp / "warm", *b.index.pip_args(), "-r", req)
+    assert warm.returncode == 0, warm.stderr
+    corrupt_entry(b.cache, layout_of(version), b.index.file_url(ALPHA), (b.wheels / ALPHA).read_bytes())
+
+    result = b.safepip(*args)
+
+    assert result.returncode == 0, result.stderr
+    assert installed(venv_python(bare), b.env).get("alpha") == "1.0"
+    assert "alpha" not in b.installed()
+    fixed = [line.split("Fixed by ", 1)[1] for line in safepip_lines(result.stderr) if "Fixed by " in line]
+    assert len(fixed) == 1 and fixed[0].startswith("evict-and-retry"), result.stderr
+    cell(f"0 · evict-and-retry · installed under X · {pip_runs(result)} runs")
