@@ -16,8 +16,10 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Mapping
+import sys
+from collections.abc import Mapping, Sequence
 from datetime import datetime, timezone
+from pathlib import Path
 from typing import Any
 
 from safepip import __version__
@@ -25,6 +27,7 @@ from safepip.config.settings import Settings
 from safepip.output import files, github, historylog
 from safepip.output.console import Level, say
 from safepip.pip import launch
+from safepip.pip.args import parse
 from safepip.records import Attempt, Mismatch, RunResult
 
 SCHEMA = "safepip-run/1"
@@ -84,10 +87,32 @@ def build(result: RunResult) -> dict[str, Any]:
     }
 
 
+def pips_own_report(report: Path, command: Sequence[str]) -> bool:
+    """Whether `report` is where pip's own ``--report`` went (``-``: safepip's stdout, which is pip's).
+
+    pip wrote it first; a run report there would replace it, or make stdout two JSON documents.
+    """
+    theirs = parse(list(command)).value("--report")
+    if not theirs:
+        return False
+    if theirs == "-":
+        try:
+            stdout = sys.stdout.fileno()
+        except (AttributeError, ValueError, OSError):  # replaced, or closed: the process's own
+            stdout = 1
+        return files.same_file(report, stdout)
+    return files.same_file(report, Path(theirs))
+
+
 def publish(result: RunResult, settings: Settings, env: Mapping[str, str]) -> None:
     """Hand the run to the report, the history log and GitHub Actions, as settings say."""
     record = build(result)
-    if settings.report is not None:
+    if settings.report is not None and pips_own_report(settings.report, result.command):
+        say(
+            f"warning: the run report was not written to {settings.report}: pip's own --report went there",
+            level=Level.WARNING,
+        )
+    elif settings.report is not None:
         try:
             files.write_report(settings.report, json.dumps(record, indent=2) + "\n")
             say(f"wrote the run report to {settings.report}", level=Level.DETAIL)
