@@ -78,8 +78,20 @@ def same_file(path: Path, other: Path | int) -> bool:
 
 
 def append(path: Path, text: str) -> None:
-    """Add `text` at the end of the log `path`, created private when it is new."""
+    """Add `text` at the end of the log `path`, created private when it is new.
+
+    A log that exists readable by others (an older safepip made it 0644) is made private first:
+    what it keeps can quote index URLs and requirement lines. Its folder is left as it is (the
+    ``history-file`` setting can name a file in any folder).
+    """
     make_folder(path.parent)
     fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, FILE_MODE)
+    fchmod = getattr(os, "fchmod", None)  # not on Windows, where modes mean little
+    if fchmod is not None:
+        try:
+            if os.fstat(fd).st_mode & 0o077 and stat.S_ISREG(os.fstat(fd).st_mode):
+                fchmod(fd, FILE_MODE)
+        except OSError:
+            pass  # not ours to change (another user's file we may write): write all the same
     with os.fdopen(fd, "a", encoding="utf-8") as handle:
         handle.write(text)

@@ -24,7 +24,7 @@ from typing import Any
 
 from safepip import __version__
 from safepip.config.settings import Settings
-from safepip.output import files, github, historylog
+from safepip.output import files, github, historylog, redact
 from safepip.output.console import Level, say
 from safepip.pip import launch
 from safepip.pip.args import parse
@@ -47,10 +47,12 @@ def _file(record: Mismatch, cause: str) -> dict[str, Any]:
 
 
 def build(result: RunResult) -> dict[str, Any]:
+    """The run as data, credentials masked as pip masks them: every output reads this, and the
+    report and the history keep it (command lines, the URLs and requirement lines pip printed)."""
     verdict = result.verdict
     first = result.first_problem
     fixed_by = result.fixed_by
-    return {
+    record = {
         "schema": SCHEMA,
         "safepip_version": __version__,
         "started": _iso(result.finished - result.seconds),
@@ -85,6 +87,24 @@ def build(result: RunResult) -> dict[str, Any]:
         "notes": list(result.notes),
         "fresh_virtualenv": result.fresh_venv,
     }
+    return masked(record)
+
+
+def masked(record: Mapping[str, Any]) -> dict[str, Any]:
+    """A run record with every credential masked as pip masks it: one just built, or one an
+    older safepip wrote to the history log unmasked. Command lines are masked as command lines
+    (``--proxy user:pass@host``), everything else as text."""
+    out = dict(record)
+    if isinstance(out.get("command"), list):
+        out["command"] = redact.argv([str(arg) for arg in out["command"]])
+    if isinstance(out.get("attempts"), list):
+        out["attempts"] = [
+            {**attempt, "argv": redact.argv([str(arg) for arg in attempt["argv"]])}
+            if isinstance(attempt, dict) and isinstance(attempt.get("argv"), list)
+            else attempt
+            for attempt in out["attempts"]
+        ]
+    return redact.data(out)
 
 
 def pips_own_report(report: Path, command: Sequence[str]) -> bool:
