@@ -28,7 +28,7 @@ pytestmark = [pytest.mark.security, pytest.mark.integration]
 
 ALPHA = "alpha-1.0-py3-none-any.whl"
 SECRETS = ("s3cret", "hunter2", "tok3n")
-STALE_PIN = 20
+STALE_PIN, TAMPERING = 20, 21
 
 
 def leaks(text: str) -> list[str]:
@@ -164,7 +164,9 @@ def test_an_old_pip_printing_a_token_in_a_requirement_line_is_masked(
     report = tmp_path / "report.json"
     args = ["install", "--safepip-report", report, *index.pip_args(), "-r", req]
     result = safepip(*args, env=env)
-    assert result.returncode == STALE_PIN or result.returncode == 22, result.stderr
+    # No index to ask about a direct URL (tests/security/test_index_questions.py): the same bytes
+    # twice from fresh downloads are all safepip can say.
+    assert result.returncode == TAMPERING, result.stderr
     plain = run([python, "-m", "pip", "install", *index.pip_args(), "-r", req], env=env)
     assert "tok3n" in plain.stderr, "this pip masks it itself: the test proves nothing"
     safepips = [line for line in result.stderr.splitlines() if line.startswith("safepip:")]
