@@ -19,7 +19,7 @@ from tests.support.wheels import pinned_requirements
 from safepip.logscan.mismatches import detect_text
 from safepip.pip import runner
 from safepip.recovery import eviction
-from safepip.recovery.cache import cache_key
+from safepip.recovery.cache import cache_key, scan_for_digest
 
 pytestmark = pytest.mark.security
 posix_only = pytest.mark.skipif(os.name == "nt", reason="modes and links as on POSIX")
@@ -161,3 +161,40 @@ def test_names_from_a_report_never_lead_out_of_the_cache_or_the_quarantine(tmp_p
         assert moved.quarantine.parent == quarantine
         for path in moved.quarantine.rglob("*"):
             assert quarantine in path.resolve().parents
+
+
+# -- a pip cache other users can write to (a shared CI cache) --------------------------------------
+
+
+@posix_only
+def test_a_fifo_or_a_link_planted_in_a_shared_cache_neither_hangs_nor_leaks_the_scan(tmp_path):
+    # When pip printed no usable URL, safepip finds the bad entry by reading every cached body.
+    # Another user who can write to a shared cache plants a FIFO where a body would be (opening it
+    # would wait for a writer for ever) and a link to a file of the victim's (reading it through
+    # the link would read what pip never would). Neither is read; the real bad entry is found.
+    import threading
+
+    bad = b"bytes a mirror sent"
+    got = hashlib.sha256(bad).hexdigest()
+    cache = tmp_path / "pip-cache"
+    entries = {}
+    for name in ("fifo", "link", "real"):
+        key = cache_key(f"https://files.example.org/{name}.whl")
+        body = cache.joinpath("http", *key[:5], key)
+        body.parent.mkdir(parents=True, exist_ok=True)
+        entries[name] = body
+    os.mkfifo(entries["fifo"])
+    victim = tmp_path / "victims-file"
+    victim.write_bytes(b"cc=4,\xa4body\xc4" + bytes([len(bad)]) + bad)
+    entries["link"].symlink_to(victim)
+    entries["real"].write_bytes(b"cc=4,\xa4body\xc4" + bytes([len(bad)]) + bad)
+    found: list = []
+    scan = threading.Thread(target=lambda: found.extend(scan_for_digest(cache, "sha256", got)), daemon=True)
+    scan.start()
+    scan.join(30)
+    if scan.is_alive():
+        with open(os.open(entries["fifo"], os.O_WRONLY | os.O_NONBLOCK), "wb"):
+            pass  # let the stuck reader go
+        scan.join(30)
+        pytest.fail("the scan opened the FIFO and waited for a writer")
+    assert [entry.record for entry in found] == [entries["real"]]
