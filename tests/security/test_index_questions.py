@@ -251,3 +251,28 @@ def test_a_direct_url_requirement_never_sends_its_name_to_an_index(
     only_where_plain_pip_went(plain, wrapped)
     assert result.returncode != OK
     assert hashlib.sha256(builds[0].read_bytes()).hexdigest() in result.stderr
+
+
+def test_asking_for_every_pinned_release_skips_constraints_and_direct_urls(
+    tmp_path, target_venv, env_q, p_index, q_index, builds
+):
+    # pip/index.py's EVERY_PINNED question (for callers that want every release the command
+    # pins): a project named only in a constraints file, or by its URL, is one plain pip never
+    # asks an index about.
+    from safepip.pip import index
+    from safepip.pip.args import parse
+
+    constraints = tmp_path / "constraints.txt"
+    constraints.write_text("private-internal-tool==3.0\n")
+    req = tmp_path / "requirements.txt"
+    req.write_text(
+        f"-c {constraints.name}\n{p_options(p_index)}\n"
+        f"alpha==1.0 --hash=sha256:{sha256_file(builds[0])}\n"
+        f"beta @ {p_index.file_url('beta-2.0-py3-none-any.whl')} --hash=sha256:{'0' * 64}\n"
+    )
+    line = parse(["install", "-r", str(req)])
+    facts = index.ask(str(target_venv), line, env_q, index.EVERY_PINNED)
+    assert facts is not None
+    assert [f.filename for f in facts.release("alpha", "1.0")] == [ALPHA]
+    assert {path for _m, path in p_index.requests} == {"/simple/alpha/"}
+    assert q_index.requests == []

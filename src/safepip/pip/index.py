@@ -71,9 +71,13 @@ with cmd.main_context():
             "version": pins[0] if len(pins) == 1 else None,
             "hashes": {alg: list(values) for alg, values in (req.hash_options or {}).items()},
             "url": link.url_without_fragment if link is not None else None,
+            "constraint": bool(getattr(req, "constraint", False)),
         })
     if wanted == "*":
-        releases = [(p["name"], p["version"]) for p in pinned if p["name"] and p["version"]]
+        # A constraint alone makes pip ask about nothing: only what the command installs.
+        releases = [
+            (p["name"], p["version"]) for p in pinned if p["name"] and p["version"] and not p["constraint"]
+        ]
     else:
         releases = [tuple(item.split("==", 1)) for item in wanted.split()]
     for project, version in dict.fromkeys(releases):
