@@ -157,6 +157,8 @@ class Outcome(str, Enum):
     TAMPERING = "tampering-suspected"
     NOT_RECOVERED = "not-recovered"
     INTERRUPTED = "interrupted"
+    #: pip succeeded, but in a fresh virtualenv, not where the user asked (exit 25, or 0 with venv-ok).
+    IN_FRESH_VENV = "installed-in-fresh-venv"
 
     @classmethod
     def named(cls, value: object) -> Outcome | None:
@@ -192,6 +194,8 @@ _OUTCOME_WORDS = {
                         "refused: tampering?", "refusal"),
     Outcome.NOT_RECOVERED: ("could not recover from a hash mismatch", "not recovered", "refusal"),
     Outcome.INTERRUPTED: ("hash mismatch; interrupted while recovering", "interrupted", "warning"),
+    Outcome.IN_FRESH_VENV: ("installed, but into a fresh virtualenv, not the target environment",
+                            "in a fresh venv", "warning"),
 }  # fmt: skip
 
 
@@ -208,8 +212,14 @@ class Attempt:
     #: Nothing cached could have been used: --no-cache-dir, or every bad entry was evicted first.
     cache_bypassed: bool = False
     in_fresh_venv: bool = False
+    #: pip installed into the fresh virtualenv itself, not where the user asked (records.RunResult
+    #: .fresh_venv says where): no pip that can install into the target could run there.
+    into_fresh_venv: bool = False
     interrupted: bool = False
     argv: tuple[str, ...] = ()
+    #: False when the rung could not run pip at all (no fresh virtualenv could be made or used):
+    #: its mismatches are the previous run's, for the evidence.
+    ran: bool = True
 
     def fresh(self, record: Mismatch) -> bool:
         """Whether pip downloaded these bytes itself in this attempt, rather than reading a cache."""

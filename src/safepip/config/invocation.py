@@ -60,6 +60,8 @@ SPECS: tuple[Spec, ...] = (
     # A path that must not exist yet: useful for one run, never as a standing setting.
     Spec("venv", "venv_path", "path", "create the fresh virtualenv exactly here", option=True, in_file=False),
     Spec("venv-dir", "venv_dir", "path", "parent folder of fresh virtualenvs"),
+    Spec("venv-ok", "venv_ok", "flag", "exit 0, not 25, after installing into a fresh virtualenv",
+         option=True),
     Spec("quarantine-dir", "quarantine_dir", "path", "where evicted cache entries are kept"),
     Spec("backoff", "backoff", "seconds", "first wait before a plain retry, doubling", option=True),
     # Per run or per job, not in the file: knowing it must not cost the runs that go well a read of
@@ -101,6 +103,8 @@ safepip's own commands (spelled as options, so none can hide a pip command):
 safepip options (each also a SAFEPIP_* variable and, most, a config-file key):
   --safepip-no-venv         never use the fresh-virtualenv rung          SAFEPIP_NO_VENV=1
   --safepip-venv PATH       create the fresh virtualenv exactly here     SAFEPIP_VENV=PATH
+  --safepip-venv-ok         exit 0, not 25, when the packages went into  SAFEPIP_VENV_OK=1
+                            a fresh virtualenv instead of the target
   --safepip-backoff SECONDS first wait before a plain retry (default 1)  SAFEPIP_BACKOFF
   --safepip-report PATH     write a JSON report of this run              SAFEPIP_REPORT
   --safepip-no-history      do not log recoveries and refusals           SAFEPIP_NO_HISTORY=1
@@ -111,7 +115,8 @@ safepip options (each also a SAFEPIP_* variable and, most, a config-file key):
 
 pip's -q/-v quiet or detail safepip's own lines too.
 Exit codes: pip's own, or 20 stale pin, 21 tampering suspected, 22 not recovered,
-24 target environment unusable, 130 interrupted (143 SIGTERM). See README.md.
+24 target environment unusable, 25 installed but into a fresh virtualenv (its path is printed),
+130 interrupted (143 SIGTERM). See README.md.
 """
 
 
