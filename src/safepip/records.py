@@ -39,6 +39,9 @@ class Mismatch:
     published_asked: bool = False
     #: Another file of the same release whose published hash is pinned (the lock names that file).
     locked_file: str | None = None
+    #: safepip compared the pinned hashes with every file the index lists for this release, so when
+    #: `locked_file` is None no file of it has a pinned hash.
+    release_checked: bool = False
     requirement: str | None = None
     requirements_file: str | None = None
     requirements_line: int | None = None

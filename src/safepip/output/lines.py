@@ -39,6 +39,17 @@ def evidence_lines(records: Sequence[Mismatch], history: Sequence[Attempt]) -> l
     return lines
 
 
+def _pin_owners(records: Sequence[Mismatch]) -> list[str]:
+    """For a stale-pin refusal: which published file each pin is the hash of, or that none is."""
+    out = []
+    for record in records:
+        owner = evidence.pin_owner(record.to_json())
+        if owner:
+            prefix = f"{record.label}: " if len(records) > 1 else ""
+            out.append(prefix + owner[0].upper() + owner[1:])
+    return out
+
+
 def attempt_detail(history: Sequence[Attempt]) -> None:
     """With pip's -v: the last pip run's command line, exit code and time."""
     if history and console.shown(Level.DETAIL):
@@ -92,6 +103,7 @@ def verdict(result: RunResult) -> None:
                     f"({evidence_of[0].locked_file}), and pip cannot be steered to it here.",
                     "pip received exactly the index's file, which the lock does not name (nothing was "
                     "installed).",
+                    *_pin_owners(evidence_of),
                     *evidence_lines(evidence_of, history),
                     "Re-lock with hashes for every file of the release (pip-compile --generate-hashes, "
                     "uv pip compile --generate-hashes), or install the locked file explicitly.",
@@ -104,6 +116,7 @@ def verdict(result: RunResult) -> None:
                 [
                     "refusing: the requirements pin hashes that are not the file the index publishes.",
                     "pip received exactly the index's file, so no retry can help (nothing was installed).",
+                    *_pin_owners(evidence_of),
                     *evidence_lines(evidence_of, history),
                     evidence.explain(evidence_of[0], Cause.STALE_PIN)[1],
                 ]

@@ -180,6 +180,9 @@ class Surroundings:
                 published_asked=True,
             )
         pinned = {digest.lower() for digest in record.expected}
+        # Every file of the release was compared with the pins: a refusal can name the one a pinned
+        # hash belongs to, or say that none does.
+        changes["release_checked"] = True
         for other in files:
             if other is not this and other.hashes.get(record.algorithm) in pinned:
                 changes["locked_file"] = other.filename
