@@ -148,7 +148,7 @@ _RUNG_PLANS = {
     Rung.STEER: "run pip again, steered to the file the lock pins",
     Rung.RETRY: "run pip again for a fresh download",
     Rung.NO_CACHE: "run pip again with --no-cache-dir",
-    Rung.FRESH_VENV: "install from a fresh virtualenv with an up-to-date pip, --no-cache-dir",
+    Rung.FRESH_VENV: "run an up-to-date pip from a fresh virtualenv into the target, --no-cache-dir",
 }
 
 

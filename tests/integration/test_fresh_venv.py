@@ -96,6 +96,19 @@ def test_plain_install_lands_in_the_target(tmp_path, old, safepip, index, upper_
     the_fresh_pip_ran_for(env, python)
 
 
+def test_the_reproduction_of_issue_13(tmp_path, venv_with_pip, safepip_env, safepip, index, upper_pin):
+    # `safepip --python v/bin/python install -r r.txt` (an upper-case pin, pip 23.2.1 in v) said
+    # "Fixed by fresh-virtualenv" and exited 0, and `v/bin/python -c "import alpha"` then failed.
+    python = venv_with_pip(OLD_PIP)
+    relative = python.relative_to(tmp_path)
+    result = safepip(
+        "--python", relative, "install", *index.pip_args(), "-r", upper_pin, env=safepip_env, cwd=tmp_path
+    )
+    fixed_by_fresh_venv(result)
+    assert run([relative, "-c", "import alpha"], env=safepip_env, cwd=tmp_path).returncode == 0
+    assert fresh_venvs(safepip_env) == []
+
+
 @pytest.mark.parametrize(
     "where",
     ["--target", "--prefix", "--root", "PIP_TARGET", "--dry-run", "download -d", "wheel -w"],

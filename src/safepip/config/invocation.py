@@ -86,8 +86,9 @@ usage: safepip [--safepip-OPTION ...] <pip command line>
 
 safepip runs the real pip with your command line unchanged. Only when pip stops with a hash
 mismatch does it act: it evicts the corrupted entries from pip's cache and retries, retries with
---no-cache-dir, and last installs into a fresh virtualenv. It never weakens hash checking, and it
-refuses (non-zero exit) when the pin is stale or fresh downloads keep returning wrong bytes.
+--no-cache-dir, and last runs an up-to-date pip from a fresh virtualenv, installing where you asked.
+It never weakens hash checking, and it refuses (non-zero exit) when the pin is stale or fresh
+downloads keep returning wrong bytes.
 
 safepip's own commands (spelled as options, so none can hide a pip command):
   --safepip-config [--json]            the effective settings, and where each came from
