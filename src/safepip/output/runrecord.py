@@ -18,10 +18,10 @@ import json
 import os
 from collections.abc import Mapping
 from datetime import datetime, timezone
+from pathlib import Path
 from typing import Any
 
 from safepip import __version__
-from safepip.config.settings import Settings
 from safepip.output import files, github, historylog
 from safepip.output.console import Level, say
 from safepip.pip import launch
@@ -85,23 +85,31 @@ def build(result: RunResult) -> dict[str, Any]:
     }
 
 
-def publish(result: RunResult, settings: Settings, env: Mapping[str, str]) -> None:
-    """Hand the run to the report, the history log and GitHub Actions, as settings say."""
+def publish(
+    result: RunResult,
+    env: Mapping[str, str],
+    *,
+    report: Path | None,
+    history: Path | None,
+    github_setting: str,
+) -> None:
+    """Hand the run to the report (at `report`), the history log (`history`, None: none) and GitHub
+    Actions (the ``github`` setting)."""
     record = build(result)
-    if settings.report is not None:
+    if report is not None:
         try:
-            files.write_report(settings.report, json.dumps(record, indent=2) + "\n")
-            say(f"wrote the run report to {settings.report}", level=Level.DETAIL)
+            files.write_report(report, json.dumps(record, indent=2) + "\n")
+            say(f"wrote the run report to {report}", level=Level.DETAIL)
         except OSError as exc:
-            say(f"warning: cannot write the run report to {settings.report}: {exc}", level=Level.WARNING)
+            say(f"warning: cannot write the run report to {report}: {exc}", level=Level.WARNING)
     if not record["mismatch_seen"]:
         return
-    if settings.history:
+    if history is not None:
         try:
-            historylog.append(settings.history_file, record)
+            historylog.append(history, record)
         except (OSError, TimeoutError) as exc:
             say(f"warning: cannot add this run to the history log: {exc}", level=Level.WARNING)
-    if github.enabled(settings.github, env):
+    if github.enabled(github_setting, env):
         try:
             github.publish(record, env)
         except OSError as exc:

@@ -230,7 +230,7 @@ class Rungs:
             say(incomplete.message(cut_short), level=Level.WARNING)
         if result.exit_code != 0 and mismatches:
             self.surroundings.start()
-            mismatches = [self.surroundings.with_index_facts(r) for r in mismatches]
+            mismatches = self.surroundings.with_index_facts(mismatches)
         return Attempt(
             rung=rung,
             exit_code=result.exit_code,

@@ -148,32 +148,42 @@ class Surroundings:
 
     # -- the index --------------------------------------------------------------------------------
 
-    def with_index_facts(self, record: Mismatch) -> Mismatch:
-        """`record` with what the index publishes, when pip's report left that out or it matters.
+    def with_index_facts(self, records: list[Mismatch]) -> list[Mismatch]:
+        """`records`, each with what the index publishes where pip's report left that out or it matters.
 
-        Asked only when it can change the decision: pip printed no comparable hash of the
-        index's (a JSON index), or the bytes are exactly the published file (a stale pin, unless
-        the lock names another file of the release).
+        Asked only when it can change the decision: pip printed no comparable hash of the index's
+        (a JSON index), or the bytes are exactly the published file (a stale pin, unless the lock
+        names another file of the release). One question to pip for all the releases not asked
+        about before.
         """
-        if not record.name or not record.version:
-            return record
-        missing = not record.published_comparable
+        needed = [r for r in records if self._needs_index_facts(r)]
+        missing: list[tuple[str, str]] = []
+        for record in needed:
+            key = (record.name or "", record.version or "")
+            if key not in self._releases and key not in missing:
+                missing.append(key)
+        if missing:
+            facts = index.ask(self.job.target.python, self.job.line, self.job.env, missing)
+            for key in missing:
+                self._releases[key] = list(facts.release(*key)) if facts else None
+        return [self._with_facts(r) if r in needed else r for r in records]
+
+    @staticmethod
+    def _needs_index_facts(record: Mismatch) -> bool:
+        if not record.name or not record.version or record.locked_file:
+            return False
         stale_looking = (
             record.published_comparable and record.got.lower() == (record.published_hash or "").lower()
         )
-        if not (missing or stale_looking) or record.locked_file:
-            return record
-        key = (record.name, record.version)
-        if key not in self._releases:
-            self._releases[key] = index.release_files(
-                self.job.target.python, self.job.line, self.job.env, record.name, record.version
-            )
-        files = self._releases[key]
+        return not record.published_comparable or stale_looking
+
+    def _with_facts(self, record: Mismatch) -> Mismatch:
+        files = self._releases.get((record.name or "", record.version or ""))
         if not files:
             return record
         this = index.find(files, record.url, record.filename)
         changes: dict[str, object] = {}
-        if missing and this is not None and record.algorithm in this.hashes:
+        if not record.published_comparable and this is not None and record.algorithm in this.hashes:
             changes.update(
                 published_hash=this.hashes[record.algorithm],
                 published_algorithm=record.algorithm,
