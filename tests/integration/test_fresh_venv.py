@@ -99,14 +99,19 @@ def test_plain_install_lands_in_the_target(tmp_path, old, safepip, index, upper_
 def test_the_reproduction_of_issue_13(tmp_path, venv_with_pip, safepip_env, safepip, index, upper_pin):
     # `safepip --python v/bin/python install -r r.txt` (an upper-case pin, pip 23.2.1 in v) said
     # "Fixed by fresh-virtualenv" and exited 0, and `v/bin/python -c "import alpha"` then failed.
+    # pip's --python is pip's now: the pip that runs without it (the activated environment's, a
+    # current one) runs its own code under v, as plain `pip --python v/bin/python` does, and the
+    # package lands in v, whichever pip v holds.
     python = venv_with_pip(OLD_PIP)
     relative = python.relative_to(tmp_path)
     result = safepip(
         "--python", relative, "install", *index.pip_args(), "-r", upper_pin, env=safepip_env, cwd=tmp_path
     )
-    fixed_by_fresh_venv(result)
+    assert result.returncode == 0, result.stderr
     assert run([relative, "-c", "import alpha"], env=safepip_env, cwd=tmp_path).returncode == 0
     assert fresh_venvs(safepip_env) == []
+    (only,) = pip_runs_of_one_safepip(safepip_env)
+    assert only[:2] == ["--python", str(relative)]
 
 
 @pytest.mark.parametrize(
