@@ -176,4 +176,4 @@ def _helper_name(argv: list[str]) -> str:
         return "pip " + " ".join(a for a in shown[3:] if not a.startswith("-"))[:20]
     if "find_all_candidates" in " ".join(argv):
         return "the index's files and the pins"
-    return "the target's pip version"
+    return "the target and pip's options"

@@ -30,18 +30,24 @@ class ExitCode(IntEnum):
     NOT_RECOVERED = 22
     #: The target environment cannot be used (no such interpreter, no pip in it).
     TARGET_UNUSABLE = 24
+    #: Installed, but into a fresh virtualenv (its path is printed), not where the user asked: no pip
+    #: new enough to install into the target could run there. The ``venv-ok`` setting makes it 0.
+    INSTALLED_IN_FRESH_VENV = 25
     #: `safepip verify-cache` found corrupted downloads in pip's cache and moved every one of them
     #: into the quarantine: the cache is clean now.
-    CACHE_EVICTED = 25
+    CACHE_EVICTED = 26
     #: `safepip verify-cache` found corrupted downloads and some are still in pip's cache
     #: (``--dry-run``, or the cache cannot be changed).
-    CACHE_STILL_CORRUPT = 26
+    CACHE_STILL_CORRUPT = 27
     #: `safepip verify-cache` could not check: pip could not say what the index publishes.
-    CACHE_UNCHECKED = 27
+    CACHE_UNCHECKED = 28
     #: A bug in safepip: the message says what, `--safepip-debug` shows the traceback.
     INTERNAL_ERROR = 70
     #: Ctrl-C (SIGINT), by the shell convention 128 + 2.
     INTERRUPTED = 130
+    #: The reader of safepip's output went away (``| head``): safepip stops quietly, with the code a
+    #: shell reports for a program that SIGPIPE ended (128 + 13), as ``ls | head`` does.
+    BROKEN_PIPE = 141
     #: SIGTERM (128 + 15), sent to safepip by `kill` or a CI runner; SIGHUP gives 129 the same way.
     TERMINATED = 143
 

@@ -83,7 +83,8 @@ def requests_for_files(index: PackageIndex) -> int:
 
 def verify(safepip, env, *args) -> tuple[int, dict]:
     result = safepip("verify-cache", "--json", *args, env=env)
-    assert result.returncode in (0, 25, 26, 27), result.stderr
+    codes = (ExitCode.OK, ExitCode.CACHE_EVICTED, ExitCode.CACHE_STILL_CORRUPT, ExitCode.CACHE_UNCHECKED)
+    assert result.returncode in codes, result.stderr
     return result.returncode, json.loads(result.stdout)
 
 

@@ -15,8 +15,8 @@ Bad entries (wrong bytes, cut short, empty) move into the quarantine under the s
 recovery's (recovery/eviction.py); ``--dry-run`` only reports. The check itself is the one a
 recovery runs at the first mismatch (recovery/cachecheck.py).
 
-Exit codes: 0 clean; 25 corrupted entries found and all moved out; 26 corrupted entries found and
-some still in pip's cache (``--dry-run``, or the cache cannot be changed); 27 not checked: pip could
+Exit codes: 0 clean; 26 corrupted entries found and all moved out; 27 corrupted entries found and
+some still in pip's cache (``--dry-run``, or the cache cannot be changed); 28 not checked: pip could
 not say what the index publishes (offline, an unreachable index); 24 no usable pip.
 """
 

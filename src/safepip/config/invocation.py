@@ -44,7 +44,8 @@ class Spec:
     ) -> None:
         self.key = key
         self.field = field
-        #: "flag", "path", "seconds" or "choice".
+        #: "flag", "seconds", "choice", or a path: "folder" (safepip creates files inside it),
+        #: "file" (safepip writes it), "path" (anything else).
         self.kind = kind
         self.help = help
         self.env = "SAFEPIP_" + key.upper().replace("-", "_")
@@ -59,15 +60,17 @@ SPECS: tuple[Spec, ...] = (
     Spec("no-venv", "venv_rung", "flag", "never use the fresh-virtualenv rung", option=True, invert=True),
     # A path that must not exist yet: useful for one run, never as a standing setting.
     Spec("venv", "venv_path", "path", "create the fresh virtualenv exactly here", option=True, in_file=False),
-    Spec("venv-dir", "venv_dir", "path", "parent folder of fresh virtualenvs"),
-    Spec("quarantine-dir", "quarantine_dir", "path", "where evicted cache entries are kept"),
+    Spec("venv-dir", "venv_dir", "folder", "parent folder of fresh virtualenvs"),
+    Spec("venv-ok", "venv_ok", "flag", "exit 0, not 25, after installing into a fresh virtualenv",
+         option=True),
+    Spec("quarantine-dir", "quarantine_dir", "folder", "where evicted cache entries are kept"),
     Spec("backoff", "backoff", "seconds", "first wait before a plain retry, doubling", option=True),
     # Per run or per job, not in the file: knowing it must not cost the runs that go well a read of
     # the config file (docs/design.md, "The normal path").
     Spec("report", "report", "path", "write a JSON report of each install/download/wheel run here",
          option=True, in_file=False),
     Spec("no-history", "history", "flag", "do not log recoveries and refusals", option=True, invert=True),
-    Spec("history-file", "history_file", "path", "the log of recoveries and refusals"),
+    Spec("history-file", "history_file", "file", "the log of recoveries and refusals"),
     Spec("github", "github", "choice", "GitHub Actions summary and annotations (auto: when "
          "GITHUB_ACTIONS=true)", choices=("auto", "on", "off")),
     Spec("debug", "debug", "flag", "tracebacks for safepip's own errors", option=True),
@@ -84,12 +87,13 @@ usage: safepip [--safepip-OPTION ...] <pip command line>
 
 safepip runs the real pip with your command line unchanged. Only when pip stops with a hash
 mismatch does it act: it evicts the corrupted entries from pip's cache and retries, retries with
---no-cache-dir, and last installs into a fresh virtualenv. It never weakens hash checking, and it
-refuses (non-zero exit) when the pin is stale or fresh downloads keep returning wrong bytes.
+--no-cache-dir, and last runs an up-to-date pip from a fresh virtualenv, installing where you asked.
+It never weakens hash checking, and it refuses (non-zero exit) when the pin is stale or fresh
+downloads keep returning wrong bytes.
 
 safepip's own commands (spelled as options, so none can hide a pip command):
   --safepip-config [--json]            the effective settings, and where each came from
-  --safepip-doctor [--json] [--python PY]
+  --safepip-doctor [--json] [--python PY] [--check-index [PROJECT]]
                                        what in this environment could cause hash mismatches
   --safepip-history [--json] [--limit N]
                                        recent recoveries and refusals
@@ -107,6 +111,8 @@ safepip's own commands (spelled as options, so none can hide a pip command):
 safepip options (each also a SAFEPIP_* variable and, most, a config-file key):
   --safepip-no-venv         never use the fresh-virtualenv rung          SAFEPIP_NO_VENV=1
   --safepip-venv PATH       create the fresh virtualenv exactly here     SAFEPIP_VENV=PATH
+  --safepip-venv-ok         exit 0, not 25, when the packages went into  SAFEPIP_VENV_OK=1
+                            a fresh virtualenv instead of the target
   --safepip-backoff SECONDS first wait before a plain retry (default 1)  SAFEPIP_BACKOFF
   --safepip-report PATH     write a JSON report of this run              SAFEPIP_REPORT
   --safepip-no-history      do not log recoveries and refusals           SAFEPIP_NO_HISTORY=1
@@ -117,8 +123,9 @@ safepip options (each also a SAFEPIP_* variable and, most, a config-file key):
 
 pip's -q/-v quiet or detail safepip's own lines too.
 Exit codes: pip's own, or 20 stale pin, 21 tampering suspected, 22 not recovered,
-24 target environment unusable, 130 interrupted (143 SIGTERM); verify-cache: 25 corrupted
-downloads found and moved out, 26 some still in pip's cache, 27 not checked. See README.md.
+24 target environment unusable, 25 installed but into a fresh virtualenv (its path is printed),
+130 interrupted (143 SIGTERM); verify-cache: 26 corrupted downloads found and moved out, 27 some
+still in pip's cache, 28 not checked. See README.md.
 """
 
 

@@ -16,15 +16,17 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Mapping
+import sys
+from collections.abc import Mapping, Sequence
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
 from safepip import __version__
-from safepip.output import files, github, historylog
+from safepip.output import files, github, historylog, redact
 from safepip.output.console import Level, say
 from safepip.pip import launch
+from safepip.pip.args import parse
 from safepip.records import Attempt, Cause, Found, Mismatch, RunResult
 
 SCHEMA = "safepip-run/1"
@@ -58,10 +60,12 @@ def _files(result: RunResult) -> list[dict[str, Any]]:
 
 
 def build(result: RunResult) -> dict[str, Any]:
+    """The run as data, credentials masked as pip masks them: every output reads this, and the
+    report and the history keep it (command lines, the URLs and requirement lines pip printed)."""
     verdict = result.verdict
     first = result.first_problem
     fixed_by = result.fixed_by
-    return {
+    record = {
         "schema": SCHEMA,
         "safepip_version": __version__,
         "started": _iso(result.finished - result.seconds),
@@ -89,6 +93,7 @@ def build(result: RunResult) -> dict[str, Any]:
                 "interrupted": attempt.interrupted,
                 "cache_bypassed": attempt.cache_bypassed,
                 "in_fresh_venv": attempt.in_fresh_venv,
+                "into_fresh_venv": attempt.into_fresh_venv,
                 "mismatches": _with_cause(attempt),
                 "found_in_cache": [f.to_json() for f in attempt.found],
                 "quarantine": attempt.quarantine,
@@ -99,6 +104,41 @@ def build(result: RunResult) -> dict[str, Any]:
         "fresh_virtualenv": result.fresh_venv,
         "cache_left": list(result.cache_left),
     }
+    return masked(record)
+
+
+def masked(record: Mapping[str, Any]) -> dict[str, Any]:
+    """A run record with every credential masked as pip masks it: one just built, or one an
+    older safepip wrote to the history log unmasked. Command lines are masked as command lines
+    (``--proxy user:pass@host``), everything else as text."""
+    out = dict(record)
+    if isinstance(out.get("command"), list):
+        out["command"] = redact.argv([str(arg) for arg in out["command"]])
+    if isinstance(out.get("attempts"), list):
+        out["attempts"] = [
+            {**attempt, "argv": redact.argv([str(arg) for arg in attempt["argv"]])}
+            if isinstance(attempt, dict) and isinstance(attempt.get("argv"), list)
+            else attempt
+            for attempt in out["attempts"]
+        ]
+    return redact.data(out)
+
+
+def pips_own_report(report: Path, command: Sequence[str]) -> bool:
+    """Whether `report` is where pip's own ``--report`` went (``-``: safepip's stdout, which is pip's).
+
+    pip wrote it first; a run report there would replace it, or make stdout two JSON documents.
+    """
+    theirs = parse(list(command)).value("--report")
+    if not theirs:
+        return False
+    if theirs == "-":
+        try:
+            stdout = sys.stdout.fileno()
+        except (AttributeError, ValueError, OSError):  # replaced, or closed: the process's own
+            stdout = 1
+        return files.same_file(report, stdout)
+    return files.same_file(report, Path(theirs))
 
 
 def publish(
@@ -112,7 +152,12 @@ def publish(
     """Hand the run to the report (at `report`), the history log (`history`, None: none) and GitHub
     Actions (the ``github`` setting)."""
     record = build(result)
-    if report is not None:
+    if report is not None and pips_own_report(report, result.command):
+        say(
+            f"warning: the run report was not written to {report}: pip's own --report went there",
+            level=Level.WARNING,
+        )
+    elif report is not None:
         try:
             files.write_report(report, json.dumps(record, indent=2) + "\n")
             say(f"wrote the run report to {report}", level=Level.DETAIL)

@@ -16,7 +16,10 @@ credentials, certificates and all), and safepip guesses nothing. It answers two 
 
 - the requirements the command pins (name, ``==`` version, the hashes given for them), and
 - for the releases asked about (or every release of a project), every file the finder offers this
-  interpreter, with the hashes the index published for it and for its PEP 658 metadata file.
+  interpreter, with the hashes the index published for it and for its PEP 658 metadata file. Never
+  for a project the command names by URL (``name @ https://...``, a local file): pip fetches it from
+  there and asks no index about it, so safepip does not either (its name may be a private
+  package's, the index a public one).
 
 It is started as a helper process (`start`) and read when needed (`answer`), so it runs while
 safepip does something else.
@@ -51,11 +54,11 @@ MARKER = "safepip-index:"
 # "name==*" for every version; "*" for every pinned requirement; "" for none); then the user's own
 # arguments.
 _PROBE = r"""
-import json, logging, os
+import json, logging
 from concurrent.futures import ThreadPoolExecutor
 command, read_requirements, wanted, args = sys.argv[1], sys.argv[2] == "1", sys.argv[3], sys.argv[4:]
-import pip
 from pip._internal.commands import create_command
+from pip._vendor.packaging.utils import canonicalize_name
 cmd = create_command(command, isolated="--isolated" in args)
 options, positional = cmd.parse_args(args)
 
@@ -78,7 +81,7 @@ collector = logging.getLogger("pip._internal.index.collector")
 collector.setLevel(logging.DEBUG)
 collector.addHandler(Failures())
 collector.propagate = False
-pinned, files = [], []
+pinned, files, by_url = [], [], set()
 with cmd.main_context():
     session = cmd.get_default_session(options)
     finder = cmd._build_package_finder(options=options, session=session)
@@ -87,16 +90,24 @@ with cmd.main_context():
         spec = req.req.specifier if req.req is not None else ()
         pins = [s.version for s in spec if s.operator in ("==", "===") and "*" not in s.version]
         link = getattr(req, "original_link", None) or req.link
+        if link is not None and req.name:
+            by_url.add(canonicalize_name(req.name))
         pinned.append({
             "name": req.name,
             "version": pins[0] if len(pins) == 1 else None,
             "hashes": {alg: list(values) for alg, values in (req.hash_options or {}).items()},
             "url": link.url_without_fragment if link is not None else None,
+            "constraint": bool(getattr(req, "constraint", False)),
         })
     if wanted == "*":
-        releases = [(p["name"], p["version"]) for p in pinned if p["name"] and p["version"]]
+        # A constraint alone makes pip ask about nothing: only what the command installs.
+        releases = [
+            (p["name"], p["version"]) for p in pinned if p["name"] and p["version"] and not p["constraint"]
+        ]
     else:
         releases = [tuple(item.split("==", 1)) for item in wanted.split()]
+    # pip fetches a project named by URL from there and asks no index about it: neither do we.
+    releases = [(name, version) for name, version in releases if canonicalize_name(name) not in by_url]
     # The project pages are fetched side by side, as a browser would: one round trip, not one each.
     projects = list(dict.fromkeys(project for project, _ in releases))
     with ThreadPoolExecutor(max_workers=max(1, min(8, len(projects)))) as pool:
@@ -117,16 +128,7 @@ with cmd.main_context():
                 "hashes": hashes_of(link),
                 "metadata": None if metadata is None else hashes_of(metadata),
             })
-# The interpreter itself, as probes.py's facts probe reports it: one process answers both.
-environment = {
-    "version": sys.version.split()[0],
-    "prefix": sys.prefix,
-    "base_prefix": getattr(sys, "real_prefix", getattr(sys, "base_prefix", sys.prefix)),
-    "euid": os.geteuid() if hasattr(os, "geteuid") else None,
-    "pip": pip.__version__,
-}
-answer = {"pinned": pinned, "files": files, "environment": environment, "failures": failures}
-print("MARKER" + json.dumps(answer))
+print("MARKER" + json.dumps({"pinned": pinned, "files": files, "failures": failures}))
 """.replace("MARKER", MARKER)
 PROBE_TIMEOUT = 90.0
 #: Ask for the files of every release the command pins.
@@ -170,9 +172,6 @@ class IndexFacts:
     pinned: tuple[PinnedRequirement, ...]
     #: {(canonical name, version): files} for each release asked about (empty: none published).
     files: Mapping[tuple[str, str], tuple[PublishedFile, ...]]
-    #: The interpreter pip ran in, with the fields of probes.Facts (version, prefix, base_prefix,
-    #: euid, pip), so that one process answers both.
-    environment: Mapping[str, object] | None = None
     #: Index pages pip could not fetch (unreachable, refused, timed out; not "404 Not Found", which
     #: only says that index does not have the project): (url, reason).
     unreachable: tuple[tuple[str, str], ...] = ()
@@ -264,7 +263,6 @@ def answer(helper: probes.Helper) -> IndexFacts | None:
                 )
     except (KeyError, TypeError, ValueError, AttributeError):
         return None
-    environment = data.get("environment")
     unreachable = tuple(
         (str(item["url"]), str(item["reason"]))
         for item in data.get("failures") or []
@@ -273,7 +271,6 @@ def answer(helper: probes.Helper) -> IndexFacts | None:
     return IndexFacts(
         pinned,
         {key: tuple(found) for key, found in files.items()},
-        environment if isinstance(environment, dict) else None,
         unreachable,
     )
 

@@ -17,6 +17,7 @@ import collections
 import hashlib
 import io
 import os
+import stat
 import struct
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -167,6 +168,25 @@ def _read_rest(
     return total
 
 
+# A cache other users can write to (a shared CI cache) may hold a FIFO, whose open would wait for a
+# writer for ever, or a link to a file pip would never read. pip only ever writes regular files there.
+_OPEN_FLAGS = (
+    os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_BINARY", 0)
+)
+
+
+def open_regular(path: Path) -> io.FileIO:
+    """`path` opened for reading if it is a regular file, not through a link; OSError otherwise."""
+    fd = os.open(path, _OPEN_FLAGS)
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise OSError(f"{path} is not a regular file")
+        return io.FileIO(fd, "rb", closefd=True)
+    except BaseException:
+        os.close(fd)
+        raise
+
+
 def read_body(
     entry: CacheEntry,
     algorithms: Sequence[str] = ("sha256",),
@@ -178,7 +198,8 @@ def read_body(
 
     Every byte is read once: in the old layout the record's first bytes locate the body and are
     hashed from memory, and the read goes on from there. `ends` bytes of each end are kept (to tell
-    which file it is); `buffer` is reused for the reads.
+    which file it is); `buffer` is reused for the reads. Only regular files are read, never through
+    a link (see open_regular).
     """
     digests = [hashlib.new(algorithm) for algorithm in algorithms]
     buffer = bytearray(_CHUNK) if buffer is None else buffer
@@ -187,11 +208,11 @@ def read_body(
         if entry.layout == "http-v2":
             if entry.body is None:
                 return None
-            with open(entry.body, "rb", buffering=0) as f:
+            with open_regular(entry.body) as f:
                 size = _read_rest(f, digests, None, buffer, kept)
             announced = None
         else:
-            with open(entry.record, "rb", buffering=0) as f:
+            with open_regular(entry.record) as f:
                 head = f.read(_V1_HEAD)
                 span = _v1_body_span(head)
                 if span is None:

@@ -20,7 +20,10 @@ import os
 import struct
 from collections.abc import Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import IO, Any
+
+from safepip.recovery.cache import open_regular
 
 MAGIC = b"cc=4,"
 #: Strings and binaries longer than this are skipped (their offset and length kept), not read: an
@@ -131,14 +134,16 @@ class _Reader:
 
 
 def read(path: str | os.PathLike[str]) -> Record | None:
-    """The record at `path`, or None when it is not a cachecontrol record safepip can read."""
+    """The record at `path`, or None when it is not a cachecontrol record safepip can read (nor a
+    regular file: a FIFO or a link planted in a shared cache is not read)."""
     try:
-        with open(path, "rb", buffering=_BUFFER) as stream:
+        with io.BufferedReader(open_regular(Path(path)), _BUFFER) as stream:
+            source: IO[bytes] = stream
             if os.fstat(stream.fileno()).st_size <= _SMALL:
-                stream = io.BytesIO(stream.read())  # a record without its body: one read
-            if stream.read(len(MAGIC)) != MAGIC:
+                source = io.BytesIO(stream.read())  # a record without its body: one read
+            if source.read(len(MAGIC)) != MAGIC:
                 return None
-            data = _Reader(stream).value()
+            data = _Reader(source).value()
     except (OSError, _Unreadable, struct.error):
         return None
     response = data.get("response") if isinstance(data, dict) else None

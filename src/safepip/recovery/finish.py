@@ -51,9 +51,12 @@ def finish(
         rungs.remove_venv()
     notes = [*surroundings.notes, *rungs.notes]
     left = tuple(dict.fromkeys(rungs.left_in_cache))
-    if verdict.outcome is Outcome.RECOVERED and left:
-        # pip succeeded, but the bad bytes it met are still in its cache: not "recovered".
-        verdict = replace(verdict, outcome=Outcome.WORKED_AROUND)
+    if verdict.outcome not in (Outcome.RECOVERED, Outcome.IN_FRESH_VENV):
+        left = ()
+    if left:
+        if verdict.outcome is Outcome.RECOVERED:
+            # pip succeeded, but the bad bytes it met are still in its cache: not "recovered".
+            verdict = replace(verdict, outcome=Outcome.WORKED_AROUND)
         where = surroundings.cache_dir()
         notes.append(
             f"pip's cache{f' at {where}' if where else ''} may still hold the corrupted copies of: "
@@ -64,6 +67,11 @@ def finish(
         cut_short = surroundings.cut_short_note()
         if cut_short:
             notes.append(cut_short)
+    if verdict.outcome in (Outcome.TAMPERING, Outcome.NOT_RECOVERED):
+        # A mirror set in the target's own pip.conf is the user's configuration: say so, plainly.
+        site_config = surroundings.site_config_note()
+        if site_config:
+            notes.append(site_config)
     result = RunResult(
         command=tuple(line.args),
         python=target.python,
@@ -74,7 +82,7 @@ def finish(
         finished=time.time(),
         notes=tuple(notes),
         fresh_venv=str(rungs.venv) if rungs.venv_kept and rungs.venv else None,
-        cache_left=left if verdict.outcome is Outcome.WORKED_AROUND else (),
+        cache_left=left,
     )
     fixed_by = result.fixed_by
     trace.event(

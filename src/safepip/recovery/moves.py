@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from safepip.output import files
+from safepip.recovery.cache import open_regular
 
 _CHUNK = 1024 * 1024
 
@@ -108,7 +109,8 @@ def _link_then_unlink(source: Path, target: Path) -> None:
 def _copy_checked(source: Path, target: Path, overwrite: bool) -> os.stat_result:
     """Copy `source` beside `target`, flush it, read it back, compare, then give it its name."""
     partial = target.with_name(f".{target.name}.safepip-partial")
-    with open(source, "rb") as reader:
+    # A regular file, never through a link or from a FIFO (a shared cache may hold one planted).
+    with open_regular(source) as reader:
         before = os.fstat(reader.fileno())
         digest = hashlib.sha256()
         try:

@@ -17,6 +17,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import shutil
 import time
 import uuid
@@ -25,7 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from safepip.output import files
+from safepip.output import files, redact
 
 MANIFEST = "safepip-quarantine.json"
 SCHEMA = "safepip-quarantine/2"
@@ -80,17 +81,25 @@ class Folder:
 
 
 def new_folder(root: Path, label: str) -> Path:
-    """A new, empty quarantine folder, private to the user."""
+    """A new, empty quarantine folder, private to the user. The label (a project's name, which
+    a mirror's report may have chosen) keeps only letters, digits, ``.``, ``_`` and ``-``, so the
+    folder is always a direct child of `root`."""
     stamp = time.strftime("%Y%m%dT%H%M%S")
-    folder = root / f"{stamp}-{label}-{uuid.uuid4().hex[:8]}"
+    safe = re.sub(r"[^A-Za-z0-9._-]+", "_", label).strip("._") or "unknown"
+    folder = root / f"{stamp}-{safe[:60]}-{uuid.uuid4().hex[:8]}"
     files.make_folder(root)
     folder.mkdir(mode=files.FOLDER_MODE)
     return folder
 
 
 def write_manifest(folder: Path, manifest: Mapping[str, Any]) -> None:
-    """Write a folder's manifest, whole or not at all: the one place a manifest is written."""
-    files.replace(folder / MANIFEST, json.dumps({"schema": SCHEMA, **manifest}, indent=2))
+    """Write a folder's manifest, whole or not at all: the one place a manifest is written.
+
+    Credentials in what it quotes (pip's reports, URLs; old pips printed them unmasked) are masked
+    as pip masks them.
+    """
+    text = json.dumps(redact.data({"schema": SCHEMA, **manifest}), indent=2)
+    files.replace(folder / MANIFEST, text)
 
 
 def read(folder: Path) -> Folder | None:

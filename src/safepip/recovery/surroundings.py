@@ -3,18 +3,19 @@ and whether safepip may change it, the target environment (its prefix and pip ve
 index publishes for the releases the command pins (for the check of the cache, and to tell a stale
 pin from damaged bytes).
 
-All three are asked at once, side by side (helper processes), as soon as pip has reported a
-mismatch; each answer is read when it is first needed.
+The first two come from one probe (pip/probes.py); the third is pip's own answer about the index
+(pip/index.py), started the moment pip failed (recovery/early.py) or with the probe. They run side
+by side, and each answer is read when it is first needed.
 """
 
 from __future__ import annotations
 
 import os
-import subprocess
 from dataclasses import replace
 from pathlib import Path
 
 from safepip.errors import TargetUnusable
+from safepip.output import console
 from safepip.pip import index, probes
 from safepip.records import Mismatch
 from safepip.recovery.job import Job
@@ -29,13 +30,12 @@ class Surroundings:
         #: Whether to ask pip about the command's pinned requirements (safepip verify-cache
         #: without requirements has none).
         self._ask_pinned = ask_pinned
-        self._cache_probe: probes.Helper | None = None
-        self._facts_probe: probes.Helper | None = None
         #: The question about every release the command pins (pip/index.py), once started (by
         #: early.py, the moment pip failed, or by `start`).
         self._pinned_probe: probes.Helper | None = pinned_probe
         self._pinned: index.IndexFacts | None = None
         self._pinned_known = False
+        self._probe: probes.Probe | None = None
         self._started = False
         self._cache_dir: Path | None = None
         self._cache_known = False
@@ -51,69 +51,86 @@ class Surroundings:
     # -- asked at the first mismatch --------------------------------------------------------------
 
     def start(self) -> None:
-        """Start the probes of pip's cache, of the target environment and of what the index
-        publishes for the pinned releases, side by side."""
+        """Start the probe of the target (its environment, and what its pip makes of the command
+        line) and, unless it runs already, the question about the pinned releases."""
         if self._started:
             return
         self._started = True
-        python, env = self.job.target.python, self.job.env
-        if self._pinned_probe is None and self._ask_pinned and not self.job.line.no_cache_dir:
+        line = self.job.line
+        if self._pinned_probe is None and self._ask_pinned and not line.no_cache_dir:
             try:
-                self._pinned_probe = index.start(python, self.job.line, env, index.EVERY_PINNED)
+                self._pinned_probe = index.start(
+                    self.job.target.python, line, self.job.env, index.EVERY_PINNED
+                )
             except (OSError, ValueError):
                 self._pinned_probe = None
-        command = probes.cache_dir_command(python, self.job.line)
         try:
-            self._cache_probe = probes.Helper(command, env) if command else None
+            self._probe = probes.Probe(self.job.target.python, self.job.env, probes.request(line))
         except (OSError, ValueError):
-            self._cache_probe = None
-        if self._pinned_probe is None:  # else that probe answers for the target too
-            self._start_facts()
-
-    def _start_facts(self) -> None:
-        try:
-            self._facts_probe = probes.start_facts(self.job.target.python, self.job.env)
-        except (OSError, ValueError):
-            self._facts_probe = None
+            self._probe = None
 
     def stop(self) -> None:
-        """Stop any probe still running (the run ends without needing its answer)."""
-        for probe in (self._cache_probe, self._facts_probe, self._pinned_probe):
-            if probe is not None:
-                probe.cancel()
+        """Stop the probes still running (the run ends without needing their answers)."""
+        if self._probe is not None:
+            self._probe.cancel()
+        if self._pinned_probe is not None:
+            self._pinned_probe.cancel()
 
     def cache_dir(self) -> Path | None:
-        """pip's cache directory, when safepip knows it; `cache_usable` says whether it may change it."""
+        """pip's cache directory, when safepip knows it; `cache_usable` says whether it may change it.
+
+        It is the one pip's own parser gives for the user's command line, with pip's configuration
+        and variables, whatever pip's verbosity.
+        """
         if not self._cache_known:
             self._cache_known = True
-            self.start()
-            found = None
-            if self._cache_probe is not None:
-                try:
-                    found = probes.read_cache_dir(self._cache_probe.result())
-                except (OSError, ValueError, subprocess.TimeoutExpired):
-                    found = None
-            self._cache_dir = found
-            if found is None or not found.is_dir() or not os.access(found, os.W_OK):
+            found = self.facts()
+            options = found.options if found else None
+            self._cache_dir = options.cache_dir if options else None
+            if (
+                self._cache_dir is None
+                or not self._cache_dir.is_dir()
+                or not os.access(self._cache_dir, os.W_OK)
+            ):
                 self.cache_usable = False
         return self._cache_dir
+
+    @property
+    def cache_disabled(self) -> bool:
+        """Whether pip itself runs without its cache (``--no-cache-dir``, its variable, its key)."""
+        found = self.facts()
+        return self.job.line.no_cache_dir or bool(found and found.options and found.options.cache_disabled)
+
+    @property
+    def release_notice_possible(self) -> bool:
+        """Whether a pip run of this command may print pip's "new release available" notice.
+
+        The first run shows it as plain pip would; safepip keeps the runs after it from repeating
+        it (and from asking the index again) with ``--disable-pip-version-check``, unless pip's
+        own options already say so (pip skips the notice then, and with ``--no-index``).
+        """
+        if "--disable-pip-version-check" in self.job.line.flags or "--no-index" in self.job.line.flags:
+            return False
+        found = self.facts()
+        more = found.options.more if found and found.options else {}
+        return not (more.get("disable_pip_version_check") or more.get("no_index"))
 
     def facts(self) -> probes.Facts | None:
         """The target environment, as the probe saw it (None when it could not tell)."""
         if not self._facts_known:
             self._facts_known = True
             self.start()
-            pinned = self.pinned_facts() if self._pinned_probe is not None else None
-            if pinned is not None and pinned.environment is not None:
-                self._facts = probes.facts_from(self.job.target.python, pinned.environment)
-                return self._facts
-            if self._facts_probe is None:
-                self._start_facts()  # the index probe could not answer: ask the target itself
-            if self._facts_probe is not None:
+            if self._probe is not None:
                 try:
-                    self._facts = probes.read_facts(self.job.target.python, self._facts_probe)
-                except TargetUnusable:
+                    self._facts = self._probe.facts()
+                except (TargetUnusable, OSError, ValueError):
                     self._facts = None
+            options = self._facts.options if self._facts else None
+            if options is not None:
+                # pip's verbosity with its config files too (``quiet = 1``), for safepip's lines
+                # from here on: the normal path could only count the command line and variables.
+                no_color = "--no-color" in self.job.line.flags or bool(options.more.get("no_color"))
+                console.configure(verbosity=options.verbosity, no_color=no_color)
         return self._facts
 
     def context(self) -> Context:
@@ -123,29 +140,39 @@ class Surroundings:
             line = self.job.line
             self._context = Context(
                 venv_allowed=self.job.settings.venv_rung,
-                user_no_cache=line.no_cache_dir,
+                user_no_cache=self.cache_disabled,
                 cache_usable=self.cache_usable,
                 venv_could_differ=self._venv_could_differ(),
                 can_steer=not line.values("--only-binary"),
+                venv_ok=self.job.settings.venv_ok,
             )
         elif self._context.cache_usable != self.cache_usable:
             self._context = replace(self._context, cache_usable=self.cache_usable)
         return self._context
 
     def _venv_could_differ(self) -> bool:
-        """Whether a fresh environment would fetch differently from the target one.
+        """Whether a fresh pip would fetch differently from the target's: its pip is older than 24.2,
+        whose hash comparison has bugs.
 
-        It does when the target carries its own pip configuration file (site config, which can
-        point pip at another index) or a pip older than 24.2, whose hash comparison has bugs.
+        Its configuration is no reason: the fresh pip runs with exactly the target's (site
+        ``pip.conf`` included), so a mirror configured there is the user's choice, and
+        `site_config_note` says so when it matters.
         """
         found = self.facts()
-        if found is None:
-            return False
-        if found.site_configs:
-            self.notes.append(f"the target environment has its own pip configuration in {found.prefix}")
-            return True
-        version = found.pip_version
+        version = found.pip_version if found else None
         return version is not None and version < probes.CASE_INSENSITIVE_HASHES
+
+    def site_config_note(self) -> str | None:
+        """For a refusal: the target's own pip configuration, which every pip run there obeys."""
+        found = self.facts()
+        if found is None or not found.site_configs:
+            return None
+        names = ", ".join(str(path) for path in found.site_configs)
+        return (
+            f"the target environment has its own pip configuration ({names}); every pip run there, "
+            "safepip's fresh one included, uses it. If it names the index or mirror that served these "
+            "bytes, fix it there (safepip doctor shows what it sets)."
+        )
 
     def cut_short_note(self) -> str | None:
         """Why repeated wrong bytes may be a cut-short download, when the target's pip cannot tell.
@@ -223,6 +250,9 @@ class Surroundings:
                 published_asked=True,
             )
         pinned = {digest.lower() for digest in record.expected}
+        # Every file of the release was compared with the pins: a refusal can name the one a pinned
+        # hash belongs to, or say that none does.
+        changes["release_checked"] = True
         for other in files:
             if other is not this and other.hashes.get(record.algorithm) in pinned:
                 changes["locked_file"] = other.filename
