@@ -35,7 +35,7 @@ from safepip.config.settings import Settings
 from safepip.errors import ExitCode
 from safepip.output.console import printable
 from safepip.pip import args as pipargs
-from safepip.pip import index, target
+from safepip.pip import index, probes, target
 from safepip.recovery import cachecheck, eviction
 from safepip.recovery.job import Job
 from safepip.recovery.surroundings import Surroundings
@@ -66,6 +66,13 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _start_asking(python: str, line: pipargs.PipCommandLine) -> probes.Helper | None:
+    try:
+        return index.start(python, line, os.environ, index.LATER, read_requirements=False)
+    except (OSError, ValueError):
+        return None
+
+
 def _status(checked: cachecheck.Checked) -> str:
     if checked.bad:
         return "corrupted"
@@ -86,6 +93,7 @@ def main(argv: Sequence[str], settings: Settings, stdout: TextIO | None = None) 
     lock = bool(args.requirement)
     job = Job(chosen, line, os.environ, Invocation(), scratch="")
     surroundings = Surroundings(job, ask_pinned=lock)
+    asking: probes.Helper | None = None
     try:
         cache_dir = surroundings.cache_dir()
         if cache_dir is None or not cache_dir.is_dir():
@@ -102,14 +110,14 @@ def main(argv: Sequence[str], settings: Settings, stdout: TextIO | None = None) 
         else:
             # Every entry is read once (its length checked against the record's), then the index is
             # asked about the projects the bodies name; an index that cannot answer leaves the rest
-            # checked for length only.
+            # checked for length only. pip is imported and its session built while the cache is read.
+            asking = _start_asking(chosen.python, line)
             surveyed = cachecheck.survey(cache_dir)
             releases = [(project, index.EVERY_VERSION) for project in surveyed.projects]
-            facts = (
-                index.ask(chosen.python, line, os.environ, releases, read_requirements=False)
-                if releases
-                else index.IndexFacts((), {})
-            )
+            facts = None
+            if asking is not None:
+                index.send(asking, releases)
+                facts = index.answer(asking)
             published = [] if facts is None else cachecheck.expectations(facts, pinned_only=False)
             checked = cachecheck.match(surveyed, published)
         unchecked = None
@@ -134,6 +142,8 @@ def main(argv: Sequence[str], settings: Settings, stdout: TextIO | None = None) 
                 failures.append(str(exc))
     finally:
         surroundings.stop()
+        if asking is not None:
+            asking.cancel()  # an error or a signal while reading the cache: no helper outlives us
     evicted = {c.entry.record for c in moved.found} if moved else set()
     still = [c for c in bad if c.entry.record not in evicted]
     if still:

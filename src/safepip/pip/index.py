@@ -51,8 +51,8 @@ from safepip.pip.args import PipCommandLine
 MARKER = "safepip-index:"
 # Runs inside the target interpreter. argv: command; "1" to read the command's requirements (pip's
 # get_requirements) or "0" not to; the releases to list ("name==version" joined by spaces, with
-# "name==*" for every version; "*" for every pinned requirement; "" for none); then the user's own
-# arguments.
+# "name==*" for every version; "*" for every pinned requirement; "" for none; "-" to read them from
+# stdin once pip is ready); then the user's own arguments.
 _PROBE = r"""
 import json, logging
 from concurrent.futures import ThreadPoolExecutor
@@ -99,6 +99,9 @@ with cmd.main_context():
             "url": link.url_without_fragment if link is not None else None,
             "constraint": bool(getattr(req, "constraint", False)),
         })
+    if wanted == "-":
+        # Started early, to import pip and build its session meanwhile: the releases come now.
+        wanted = sys.stdin.read()
     if wanted == "*":
         # A constraint alone makes pip ask about nothing: only what the command installs.
         releases = [
@@ -135,6 +138,8 @@ PROBE_TIMEOUT = 90.0
 EVERY_PINNED = "*"
 #: As a version: every version of the project.
 EVERY_VERSION = "*"
+#: The releases are given later, with `send`: pip is imported and its session built meanwhile.
+LATER = "-"
 
 
 @dataclass(frozen=True)
@@ -216,13 +221,23 @@ def start(
 ) -> probes.Helper:
     """Start the question (`answer` reads it): the command's pinned requirements (unless not
     `read_requirements`), and the files of `releases` ((name, version) pairs, a version
-    EVERY_VERSION for all, or EVERY_PINNED). OSError or ValueError when it cannot start."""
-    wanted = releases if isinstance(releases, str) else " ".join(f"{n}=={v}" for n, v in releases)
+    EVERY_VERSION for all, EVERY_PINNED, or LATER: then `send` gives them). OSError or ValueError
+    when it cannot start."""
+    wanted = releases if isinstance(releases, str) else _wanted(releases)
     flag = "1" if read_requirements else "0"
     argv = launch.python_argv(
         pip_python, _PROBE, [line.command or "install", flag, wanted, *_probe_args(line)]
     )
-    return probes.Helper(argv, env, timeout=PROBE_TIMEOUT)
+    return probes.Helper(argv, env, timeout=PROBE_TIMEOUT, input_later=wanted == LATER)
+
+
+def _wanted(releases: Iterable[tuple[str, str]]) -> str:
+    return " ".join(f"{name}=={version}" for name, version in releases)
+
+
+def send(helper: probes.Helper, releases: Iterable[tuple[str, str]]) -> None:
+    """The releases for a question started with LATER."""
+    helper.send(_wanted(releases))
 
 
 def answer(helper: probes.Helper) -> IndexFacts | None:
