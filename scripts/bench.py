@@ -64,7 +64,13 @@ def parse(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--packages", type=int, default=20, help="packages installed (default 20)")
     parser.add_argument("--package-size", type=size, default=MB, help="size of each (default 1MB)")
     parser.add_argument(
-        "--throttle", type=size, default=2 * MB, help="index speed per response, per second (default 2MB)"
+        "--throttle", type=size, default=4 * MB, help="index speed per response, per second (default 4MB)"
+    )
+    parser.add_argument(
+        "--bad-entries",
+        type=int,
+        default=3,
+        help="corrupted cache entries of the second recovery (default 3)",
     )
     parser.add_argument(
         "--scan-entries", type=int, default=2000, help="entries of the synthetic cache (default 2000)"
@@ -85,7 +91,7 @@ def parse(argv: Sequence[str] | None = None) -> argparse.Namespace:
     if args.smoke:
         args.runs, args.startup_runs, args.packages, args.package_size = 1, 2, 2, 64 * KB
         args.throttle, args.scan_entries, args.scan_size = 4 * MB, 60, 2 * MB
-        args.log_size, args.small_log = 2 * MB, 256 * KB
+        args.log_size, args.small_log, args.bad_entries = 2 * MB, 256 * KB, 2
     return args
 
 

@@ -1,9 +1,12 @@
-"""Finding a corrupted entry by content, where pip printed no URL, in a synthetic cache of 2,000
-entries and 1 GB.
+"""Reading a whole pip cache, in a synthetic cache of 2,000 entries and 1 GB: finding a corrupted
+entry by content (pip printed no URL), and ``safepip verify-cache`` checking every entry.
 
 The bytes read against the bytes of the candidates; the time against reading each candidate once
-(``cat``) and reading and hashing each once (``sha256sum``), from a cold and a warm page cache; and
-the same eviction when the URL is known (no scan at all).
+(``cat``) and reading and hashing each once (``sha256sum``), from a cold and a warm page cache; the
+same eviction when the URL is known (no scan at all); and verify-cache, whose reading of the cache
+(every body hashed, every record's headers read, the project each body names) must go at disk
+speed too, and the whole command on that cache (its index questions left out with ``--no-index``:
+they are one page per project, as pip's own).
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks.figures import Report, median
-from benchmarks.lab import Lab, rotations
+from benchmarks.lab import Lab, rotations, timed
 from benchmarks.sizes import KB, MB, human
 
 _SCAN_PROBE = r"""
@@ -29,7 +32,7 @@ import json, sys, time, hashlib
 from pathlib import Path
 mode, cache, digest, url = sys.argv[1], Path(sys.argv[2]), sys.argv[3], sys.argv[4]
 files = [Path(p) for p in sys.argv[5:]]
-from safepip.recovery import eviction
+from safepip.recovery import cachecheck, eviction
 from safepip.records import Mismatch
 
 def rchar():
@@ -45,6 +48,9 @@ before, start = rchar(), time.perf_counter()
 if mode in ("scan", "url"):
     bad, kept = eviction._bad_entries(cache, record)
     found = [str(p) for entry in bad for p in entry.files]
+elif mode == "survey":
+    surveyed = cachecheck.survey(cache)
+    found = [p for p in surveyed.projects[:3]] + [str(len(surveyed.entries))]
 elif mode == "cat":
     found = []
     for path in files:
@@ -66,11 +72,25 @@ print(json.dumps({"seconds": seconds, "read": None if before is None else after 
 """
 
 
+def _headers(length: int) -> bytes:
+    """A msgpack map of one header, ``Content-Length``, as cachecontrol keeps it."""
+    value = str(length).encode()
+    return b"\x81\xaeContent-Length" + bytes([0xA0 | len(value)]) + value
+
+
 def _v1_record(body: bytes) -> bytes:
     """A response in pip's old ``http/`` layout: cachecontrol's ``cc=4,`` and a msgpack map."""
     return (
         b"cc=4,\x82\xa8response\x84\xa4body\xc6" + struct.pack(">I", len(body)) + body
-        + b"\xa7headers\x80\xa6status\xcc\xc8\xa7version\x0b\xa4vary\x80"
+        + b"\xa7headers" + _headers(len(body)) + b"\xa6status\xcc\xc8\xa7version\x0b\xa4vary\x80"
+    )  # fmt: skip
+
+
+def _v2_record(length: int) -> bytes:
+    """The record of an ``http-v2`` response: the same map with an empty body (it has a file of its own)."""
+    return (
+        b"cc=4,\x82\xa8response\x84\xa4body\xc4\x00\xa7headers" + _headers(length)
+        + b"\xa6status\xcc\xc8\xa7version\x0b\xa4vary\x80"
     )  # fmt: skip
 
 
@@ -90,9 +110,13 @@ def build_cache(root: Path, entries: int, total: int, seed: int = 7) -> dict[str
     for n, body_size in enumerate(sizes):
         url = f"https://files.example.org/packages/{n:05d}/bench_{n:05d}-1.0-py3-none-any.whl"
         key = cache_key(url)
-        # Unique bytes per entry: a counter, then a slice of the block repeated.
-        head = n.to_bytes(8, "big")
-        body = head + (block * (body_size // len(block) + 1))[n % 997 : n % 997 + body_size - len(head)]
+        # Unique bytes per entry, shaped like a wheel at both ends (a zip's signature, then a counter;
+        # the name of its .dist-info folder at the end), so verify-cache can tell its project.
+        head = b"PK\x03\x04" + n.to_bytes(8, "big")
+        name = f"bench_{n:05d}-1.0.dist-info/RECORD".encode()
+        tail = b"PK\x01\x02" + bytes(24) + struct.pack("<HHH", len(name), 0, 0) + bytes(12) + name
+        fill = max(0, body_size - len(head) - len(tail))
+        body = (head + (block * (fill // len(block) + 1))[n % 997 : n % 997 + fill] + tail)[:body_size]
         kind = n % 20
         if kind == 0:  # the old layout (pip <= 23.2): the body inside the record
             path = root.joinpath("http", *key[:5], key)
@@ -103,7 +127,7 @@ def build_cache(root: Path, entries: int, total: int, seed: int = 7) -> dict[str
             continue
         record = root.joinpath("http-v2", *key[:5], key)
         record.parent.mkdir(parents=True, exist_ok=True)
-        record.write_bytes(b"cc=4," + rng.randbytes(600))
+        record.write_bytes(_v2_record(0 if kind in (1, 2) else len(body)))
         if kind == 1:
             continue  # a record whose response had no body (a redirect)
         body_path = record.with_name(key + ".body")
@@ -125,6 +149,8 @@ def build_cache(root: Path, entries: int, total: int, seed: int = 7) -> dict[str
         "candidate_bytes": candidate_bytes,
         "on_disk": on_disk,
         "files": sum(1 for p in root.rglob("*") if p.is_file()),
+        "entries": sum(1 for n in range(entries) if n % 20 != 0)
+        + sum(1 for n in range(entries) if n % 20 == 0),
         "url": target[0],
         "digest": target[1],
         "target_size": target[2],
@@ -170,7 +196,7 @@ def scan(lab: Lab, report: Report) -> None:
 
     results: dict[tuple[str, bool], list[dict[str, Any]]] = {}
     for cold in (False, True):
-        for order in rotations(["scan", "cat", "hash"], max(3, lab.args.runs)):
+        for order in rotations(["scan", "survey", "cat", "hash"], max(3, lab.args.runs)):
             for mode in order:
                 result = probe(mode, cold)
                 if result:
@@ -226,4 +252,75 @@ def scan(lab: Lab, report: Report) -> None:
             url_result["read"] <= int(built["target_size"]) + 64 * KB,
             url_result["read"],
         )
+    _verify_cache(lab, report, root, built, results, all_files)
     shutil.rmtree(root)
+
+
+def _verify_cache(
+    lab: Lab,
+    report: Report,
+    root: Path,
+    built: dict[str, object],
+    results: dict[tuple[str, bool], list[dict[str, Any]]],
+    all_files: list[Path],
+) -> None:
+    """verify-cache on the same cache: its reading against cat and sha256sum, and the whole command."""
+    surveyed = results[("survey", False)][0]
+    entries = int(surveyed["found"][-1])
+    assert entries == int(built["entries"]), surveyed  # every entry, records without a body included
+    on_disk = int(built["on_disk"])  # type: ignore[call-overload]
+    if surveyed["read"] is not None:
+        ratio = surveyed["read"] / on_disk
+        report.add(
+            "verify-cache's reading: bytes read / the cache's bytes",
+            f"{ratio:.3f}x ({human(surveyed['read'])} of {human(on_disk)})",
+            "<= 1.00x",
+            ratio <= 1.0 + 1e-3,
+            ratio,
+        )
+    for cold in (True, False):
+        if ("survey", cold) not in results:
+            continue
+        label = "cold page cache" if cold else "warm page cache"
+        ours = median([r["seconds"] for r in results[("survey", cold)]])
+        cat = median([r["seconds"] for r in results[("cat", cold)]])
+        hashed = median([r["seconds"] for r in results[("hash", cold)]])
+        report.add(
+            f"verify-cache's reading, {label}: time / reading each body once (cat)",
+            f"{ours / cat:.2f}x ({ours:.2f} s vs {cat:.2f} s)",
+            "<= 1.10x" if cold else "-",
+            ours / cat <= 1.10 if cold else None,
+            ours / cat,
+        )
+        if not cold:
+            report.add(
+                f"verify-cache's reading, {label}: time / reading and hashing each once (sha256sum)",
+                f"{ours / hashed:.2f}x ({ours:.2f} s vs {hashed:.2f} s)",
+                "<= 1.00x",
+                ours / hashed <= 1.0,
+                ours / hashed,
+            )
+    # The whole command, as CI runs it: start-up, pip's cache directory, reading every entry, one
+    # question to pip (here with no index, so that it is the disk that is measured).
+    env = lab.env_for(lab.fresh_target())
+    argv = [*lab.safepip, "verify-cache", "--json", "--no-index", "--cache-dir", str(root)]
+    times: dict[bool, list[float]] = {}
+    for cold in (True, False):
+        for _ in range(max(3, lab.args.runs)):
+            if cold and not _drop_page_cache(all_files):
+                break
+            seconds, code = timed(argv, env, lab.log("verify-cache"))
+            assert code == 0, f"verify-cache failed on the synthetic cache; see {lab.log('verify-cache')}"
+            times.setdefault(cold, []).append(seconds)
+    for cold, label in ((True, "cold page cache"), (False, "warm page cache")):
+        if cold not in times:
+            continue
+        ours = median(times[cold])
+        cat = median([r["seconds"] for r in results[("cat", cold)]])
+        report.add(
+            f"verify-cache, the whole command, {label}: time / reading each body once (cat)",
+            f"{ours / cat:.2f}x ({ours:.2f} s vs {cat:.2f} s)",
+            "-",
+            None,
+            ours / cat,
+        )

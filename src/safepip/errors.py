@@ -18,6 +18,8 @@ class ExitCode(IntEnum):
     NOTHING_FOUND = 1
     #: `safepip doctor` found something that could cause or worsen hash mismatches.
     DOCTOR_FINDINGS = 1
+    #: `safepip quarantine restore` could not change pip's cache (read-only, locked).
+    RESTORE_FAILED = 1
     #: safepip's own command line, settings or input were wrong (a missing file for `diagnose`, say).
     USAGE = 2
     #: The requirements pin hashes that are not the file the index publishes: no retry can help.
@@ -31,6 +33,14 @@ class ExitCode(IntEnum):
     #: Installed, but into a fresh virtualenv (its path is printed), not where the user asked: no pip
     #: new enough to install into the target could run there. The ``venv-ok`` setting makes it 0.
     INSTALLED_IN_FRESH_VENV = 25
+    #: `safepip verify-cache` found corrupted downloads in pip's cache and moved every one of them
+    #: into the quarantine: the cache is clean now.
+    CACHE_EVICTED = 26
+    #: `safepip verify-cache` found corrupted downloads and some are still in pip's cache
+    #: (``--dry-run``, or the cache cannot be changed).
+    CACHE_STILL_CORRUPT = 27
+    #: `safepip verify-cache` could not check: pip could not say what the index publishes.
+    CACHE_UNCHECKED = 28
     #: A bug in safepip: the message says what, `--safepip-debug` shows the traceback.
     INTERNAL_ERROR = 70
     #: Ctrl-C (SIGINT), by the shell convention 128 + 2.

@@ -86,6 +86,42 @@ class Mismatch:
         return data
 
 
+@dataclass(frozen=True)
+class Found:
+    """A corrupted cache entry safepip's own check of the cache found, which pip had not reported
+    (pip stops at the first): evicted together with the ones pip reported."""
+
+    name: str | None
+    version: str | None
+    filename: str | None
+    url: str | None
+    #: What was wrong: "wrong-bytes", "cut-short" or "empty" (recovery/cachecheck.py).
+    problem: str
+    algorithm: str | None = None
+    got: str | None = None
+
+    @property
+    def label(self) -> str:
+        what = " ".join(p for p in (self.name, self.version) if p) or "unknown package"
+        return f"{what} ({self.filename})" if self.filename else what
+
+    @property
+    def sentence(self) -> str:
+        """What was wrong, for a line on stderr: "the cached copy is cut short"."""
+        return PROBLEM_WORDS.get(self.problem, self.problem)
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+#: What was wrong with a cached copy that safepip's check found bad, by its problem.
+PROBLEM_WORDS = {
+    "wrong-bytes": "the copy in pip's cache is corrupted",
+    "cut-short": "the copy in pip's cache is cut short",
+    "empty": "the copy in pip's cache is empty",
+}
+
+
 class Cause(str, Enum):
     """Why a file's bytes were wrong (recovery/classify.py decides)."""
 
@@ -155,6 +191,8 @@ _RUNG_PLANS = {
 class Outcome(str, Enum):
     OK = "ok"
     RECOVERED = "recovered"
+    #: pip succeeded, but pip's cache still holds corrupted entries safepip could not move.
+    WORKED_AROUND = "worked-around"
     PIP_FAILED = "pip-failed"
     STALE_PIN = "stale-pin"
     TAMPERING = "tampering-suspected"
@@ -190,6 +228,8 @@ class Outcome(str, Enum):
 _OUTCOME_WORDS = {
     Outcome.OK: ("pip succeeded", "ok", "good"),
     Outcome.RECOVERED: ("recovered from a hash mismatch", "recovered", "good"),
+    Outcome.WORKED_AROUND: ("pip succeeded, but its cache still holds corrupted entries",
+                            "worked around", "warning"),
     Outcome.PIP_FAILED: ("hash mismatch, then pip failed for another reason", "pip failed", "warning"),
     Outcome.STALE_PIN: ("refused: the requirements pin a hash the index does not publish (stale pin)",
                         "refused: stale pin", "refusal"),
@@ -223,6 +263,11 @@ class Attempt:
     #: False when the rung could not run pip at all (no fresh virtualenv could be made or used):
     #: its mismatches are the previous run's, for the evidence.
     ran: bool = True
+    #: Corrupted cache entries safepip's own check found (pip had not reported them), evicted
+    #: before this run together with the ones pip reported.
+    found: tuple[Found, ...] = ()
+    #: The quarantine folder the entries evicted before this run went to.
+    quarantine: str | None = None
 
     def fresh(self, record: Mismatch) -> bool:
         """Whether pip downloaded these bytes itself in this attempt, rather than reading a cache."""
@@ -255,6 +300,14 @@ class RunResult:
     notes: tuple[str, ...] = ()
     #: The fresh virtualenv the packages were installed into, when it was kept.
     fresh_venv: str | None = None
+    #: Files of pip's cache known to hold bad bytes that safepip could not move out (then the
+    #: outcome is WORKED_AROUND, not RECOVERED; an IN_FRESH_VENV outcome says so too).
+    cache_left: tuple[str, ...] = ()
+
+    @property
+    def found(self) -> tuple[Found, ...]:
+        """Every corrupted entry safepip's own check found, over all attempts."""
+        return tuple(f for attempt in self.attempts for f in attempt.found)
 
     @property
     def first_problem(self) -> Attempt | None:
@@ -263,4 +316,5 @@ class RunResult:
 
     @property
     def fixed_by(self) -> Rung | None:
-        return self.attempts[-1].rung if self.verdict.outcome is Outcome.RECOVERED else None
+        succeeded = self.verdict.outcome in (Outcome.RECOVERED, Outcome.WORKED_AROUND)
+        return self.attempts[-1].rung if succeeded else None

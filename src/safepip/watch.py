@@ -3,7 +3,8 @@
 pip runs once, exactly as asked plus ``--log`` into safepip's private scratch folder. When it
 succeeds, that is all: the log is never read, and nothing that only a failure needs is imported.
 Otherwise (or when a run report was asked for) the recovery package takes over, and this is the
-one place it is imported from.
+one place it is imported from: first recovery/early.py, which starts the longest helper at once
+when pip reported a mismatch, then the rest.
 """
 
 from __future__ import annotations
@@ -34,8 +35,16 @@ def watch(invocation: Invocation, line: PipCommandLine, target: Target, env: Map
         wrote_log = not log.added or os.path.exists(log.path)
         if first.exit_code == 0 and wrote_log and not invocation.wants_report(env):
             return 0
-        from safepip.recovery.finish import finish  # the boundary: only what is left to do pays for it
+        from safepip.recovery import early  # the boundary: the longest helper starts first
 
-        return finish(invocation, line, target, env, scratch, first, log)
+        failed = first.exit_code != 0 and first.interrupted_by is None
+        probe = early.start(line, target, env, log) if failed else None
+        try:
+            from safepip.recovery.finish import finish  # the boundary: what is left to do pays for it
+        except BaseException:
+            if probe is not None:
+                probe.cancel()  # a signal while importing: no helper outlives safepip
+            raise
+        return finish(invocation, line, target, env, scratch, first, log, probe)
     finally:
         remove_scratch(scratch)

@@ -36,6 +36,13 @@ FIGURES = (
     "recovery, JSON index: pip runs for a cache-caused mismatch",
     "recovery: helper processes besides pip, run side by side",
     "recovery: safepip's own time",
+    "recovery: downloads (bad entries once, good ones never)",
+    "recovery: bad files the run report names",
+    "recovery, 2 bad entries: safepip / the ideal by hand",
+    "recovery, JSON index, 2 bad entries: safepip / the ideal by hand",
+    "recovery, 2 bad entries: pip runs for a cache-caused mismatch",
+    "recovery, 2 bad entries: downloads (bad entries once, good ones never)",
+    "recovery, 2 bad entries: bad files the run report names",
     "scan by content: the synthetic cache",
     "scan by content: bytes read / candidates' bytes",
     "scan by content, warm page cache: time / reading each candidate once",
@@ -49,7 +56,8 @@ FIGURES = (
 
 def test_a_smoke_run_prints_every_figure(env, tmp_path):
     bench_env = {**env, "TMPDIR": str(tmp_path), "TEMP": str(tmp_path), "TMP": str(tmp_path)}
-    bench = [sys.executable, ROOT / "scripts" / "bench.py", "--inside-venv", "--smoke"]
+    # This checkout's safepip, whichever one the environment has installed.
+    bench = [sys.executable, ROOT / "scripts" / "bench.py", "--inside-venv", "--smoke", "--src", ROOT / "src"]
     result = run(bench, env=bench_env, timeout=600)
     assert result.returncode == 0, result.stdout + result.stderr
     table = result.stdout.split("\nfigure ", 1)[1]
@@ -60,9 +68,11 @@ def test_a_smoke_run_prints_every_figure(env, tmp_path):
     def row(start: str) -> str:
         return next(line for name, line in rows.items() if name.startswith(start))
 
-    for index in ("", ", JSON index"):
+    for index in ("", ", JSON index", ", 2 bad entries", ", JSON index, 2 bad entries"):
         runs = row(f"recovery{index}: pip runs for a cache-caused mismatch")
         assert re.search(r"\s2\s+exactly 2\s+PASS$", runs)
+        assert row(f"recovery{index}: downloads (bad entries once").endswith("PASS")
+        assert row(f"recovery{index}: bad files the run report names").endswith("PASS")
     assert re.search(r"\s0 \(pip [\d.]+ seeded .*\)\s+0\s+PASS$", row("fresh virtualenv: downloads"))
     assert re.search(r"\snone\s+none\s+PASS$", row("heavy modules imported on the normal install path"))
     # Each target printed beside its figure, in added milliseconds and as a ratio.

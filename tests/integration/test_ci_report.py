@@ -40,7 +40,8 @@ def validate(report: dict[str, Any]) -> None:
     assert verdict["fixed_by"] is None or verdict["fixed_by"] in RUNGS
     assert isinstance(report["mismatch_seen"], bool)
     for item in report["files"]:
-        assert set(item) == {"name", "version", "filename", "cause"}
+        assert set(item) == {"name", "version", "filename", "cause", "found_by"}
+        assert item["found_by"] in ("pip", "safepip")
     assert report["attempts"], "a watched run has at least one attempt"
     for number, attempt in enumerate(report["attempts"], 1):
         assert attempt["number"] == number and attempt["rung"] in RUNGS
@@ -50,7 +51,11 @@ def validate(report: dict[str, Any]) -> None:
             assert isinstance(attempt[key], bool)
         for mismatch in attempt["mismatches"]:
             assert {"name", "version", "url", "expected", "got", "algorithm", "cause"} <= set(mismatch)
+        for found in attempt["found_in_cache"]:
+            assert set(found) == {"name", "version", "filename", "url", "problem", "algorithm", "got"}
+        assert attempt["quarantine"] is None or isinstance(attempt["quarantine"], str)
     assert isinstance(report["notes"], list)
+    assert all(isinstance(path, str) for path in report["cache_left"])
     assert report["fresh_virtualenv"] is None or isinstance(report["fresh_virtualenv"], str)
 
 

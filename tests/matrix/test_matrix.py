@@ -42,6 +42,7 @@ from tests.support import pipwheels
 from tests.support.envs import installed, isolated_env, run, run_in_pty, venv_bin, venv_python
 from tests.support.index import PackageIndex, corrupted
 from tests.support.output import safepip_lines
+from tests.support.recovered import assert_plain_pip_succeeds_after
 from tests.support.wheels import build_wheel, pinned_requirements
 
 from safepip.errors import ExitCode
@@ -53,6 +54,8 @@ SHARED_CACHE_PAIRS = (("20.3.4", NEWEST), ("23.2.1", "23.3.2"))
 
 ALPHA = "alpha-1.0-py3-none-any.whl"
 BETA = "beta-2.0-py3-none-any.whl"
+GAMMA = "gamma-0.3-py3-none-any.whl"
+DELTA = "delta-1.1-py3-none-any.whl"
 #: A wheel big enough for pip's progress bar (pip draws one only past a size threshold).
 BIG = "epsilon-1.0-py3-none-any.whl"
 BIG_PAYLOAD = 1_200_000
@@ -295,7 +298,39 @@ def test_cache_corruption(bench, cell, version, scheme):
         k: v for k, v in after.items() if alpha_key not in k
     }
     cached_entry(b.cache, layout, url, good)
+    assert_plain_pip_succeeds_after(b.env)
     cell(f"0 · evicted from `{layout}/` · {pip_runs(result)} runs")
+
+
+@versions
+@pytest.mark.matrix(column="3 corrupted entries")
+def test_three_corrupted_entries(bench, cell, version):
+    """pip reports one mismatch per run; safepip checks every cached file of the requirements at the
+    first, evicts all three bad entries together, and pip runs twice."""
+    b = bench(version)
+    layout = layout_of(version)
+    names = (ALPHA, BETA, GAMMA, DELTA)
+    req = b.requirements(*names)
+    warm = b.pip("download", "-d", b.tmp / "warm", *b.index.pip_args(), "-r", req)
+    assert warm.returncode == 0, warm.stderr
+    for name in names[1:]:
+        corrupt_entry(b.cache, layout, b.index.file_url(name), (b.wheels / name).read_bytes())
+    alpha_path, _ = cached_entry(b.cache, layout, b.index.file_url(ALPHA), (b.wheels / ALPHA).read_bytes())
+    alpha_before = alpha_path.read_bytes()
+    downloads = {name: b.index.downloads(name) for name in names}
+
+    result = b.safepip("install", *b.index.pip_args(), "-r", req)
+
+    assert result.returncode == 0, result.stderr
+    assert pip_runs(result) == 2
+    assert {n: b.index.downloads(n) - downloads[n] for n in names} == {ALPHA: 0, BETA: 1, GAMMA: 1, DELTA: 1}
+    assert alpha_path.read_bytes() == alpha_before
+    recovered = next(line for line in safepip_lines(result.stderr) if "recovered:" in line)
+    assert all(name in recovered for name in names[1:]), recovered
+    for name in names[1:]:
+        cached_entry(b.cache, layout, b.index.file_url(name), (b.wheels / name).read_bytes())
+    assert_plain_pip_succeeds_after(b.env)
+    cell(f"0 · 3 evicted from `{layout}/` · 2 runs")
 
 
 @versions
@@ -313,6 +348,9 @@ def test_corrupt_once(bench, cell, version):
     assert any("alpha 1.0" in line and "the download was damaged" in line for line in lines), lines
     fixed = [line.split("Fixed by ", 1)[1] for line in lines if "recovered:" in line and "Fixed by " in line]
     assert len(fixed) == 1, lines
+    # pip cached the damaged download before checking it: that entry was evicted too.
+    assert_plain_pip_succeeds_after(b.env)
+    assert b.index.downloads(ALPHA) == 2
     cell(f"0 · {fixed[0].split(' (')[0]} · {pip_runs(result)} runs")
 
 
@@ -409,6 +447,7 @@ def test_corrupt_metadata_in_the_cache(bench, cell, version):
     assert any("Fixed by evict-and-retry" in line for line in safepip_lines(result.stderr))
     assert wheel_path.read_bytes() == wheel_before
     cached_entry(b.cache, layout, meta_url, meta)
+    assert_plain_pip_succeeds_after(b.env)
     cell(f"0 · evicted from `{layout}/` · 2 runs")
 
 
@@ -435,6 +474,7 @@ def test_unknown_package_found_by_content(bench, cell, version):
     assert b.index.downloads(ALPHA) == downloads + 1
     assert beta_path.read_bytes() == beta_before
     cached_entry(b.cache, layout, b.index.file_url(ALPHA), good)
+    assert_plain_pip_succeeds_after(b.env)
     if fetches_metadata(version):
         assert "unknown package:" in result.stderr
         cell(f"0 · found by content in `{layout}/`")
@@ -654,6 +694,7 @@ def test_an_older_and_a_newer_pip_share_one_cache(bench, cell, pair, tmp_path):
             f"pip {reader.version}'s recovery touched {kept_layout}/"
         )
         cached_entry(shared, bad_layout, url, good)
+        assert_plain_pip_succeeds_after(reader.env)
     cell(f"each pip's bad entry evicted alone (`{old_layout}/`, then `{new_layout}/`); the other kept")
 
 

@@ -365,8 +365,11 @@ def check_deletions(
     gone = before - after
     if not gone:
         return []
-    if not any(r["kind"] == "start" and r["recoverable"] for r in records):
-        return []  # pip's own commands (uninstall, cache purge) remove what they were asked to
+    watched = any(r["kind"] == "start" and r["recoverable"] for r in records)
+    if not watched and not any(r["kind"] == "evict" for r in records):
+        # pip's own commands (uninstall, cache purge) remove what they were asked to; safepip's own
+        # commands are held to it only when they evict (verify-cache).
+        return []
     own = safepip_folders(env)
     targets = []
     for record in records:

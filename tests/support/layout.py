@@ -42,9 +42,11 @@ BOUNDARIES = {
         "safepip.commands.history",
         "safepip.commands.shellinit",
         "safepip.commands.diagnose",
+        "safepip.commands.verifycache",
+        "safepip.commands.quarantine",
     },
     # Everything after a first pip run that failed.
-    "safepip.watch": {"safepip.recovery.finish"},
+    "safepip.watch": {"safepip.recovery.finish", "safepip.recovery.early"},
     # Only when SAFEPIP_TRACE is set.
     "safepip.trace": {"json", "safepip.output.redact"},
     # Only for a line that holds a URL's user part ("@"), to mask its credentials.

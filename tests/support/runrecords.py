@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from safepip.errors import ExitCode
 from safepip.output import runrecord
-from safepip.records import Attempt, Mismatch, Outcome, Rung, RunResult, Verdict
+from safepip.records import Attempt, Found, Mismatch, Outcome, Rung, RunResult, Verdict
 from safepip.recovery.classify import causes
 
 PIN = "a" * 64
@@ -27,14 +27,27 @@ def mismatch(got: str = BAD, published: str = PIN, cached: bool = True) -> Misma
     )
 
 
-def attempt(rung: Rung, code: int, seconds: float, *records: Mismatch, **flags: bool) -> Attempt:
+#: What safepip's own check of the cache found besides, in the "recovered-found" record.
+FOUND = (
+    Found("beta", "2.0", "beta-2.0-py3-none-any.whl", "https://files.example.org/beta-2.0-py3-none-any.whl",
+          "cut-short", "sha256", "c" * 64),
+)  # fmt: skip
+
+
+def attempt(
+    rung: Rung, code: int, seconds: float, *records: Mismatch, found: tuple[Found, ...] = (), **flags: bool
+) -> Attempt:
     argv = ("/env/bin/python", "-c", "<pip>", *COMMAND)
-    return Attempt(rung, code, seconds, records, causes(records), argv=argv, **flags)
+    return Attempt(rung, code, seconds, records, causes(records), argv=argv, found=found, **flags)
 
 
 def result(outcome: str = "recovered") -> RunResult:
     if outcome == "recovered":
         history = (attempt(Rung.PIP, 1, 1.25, mismatch()), attempt(Rung.EVICT, 0, 0.5, cache_bypassed=True))
+        verdict = Verdict(Outcome.RECOVERED, ExitCode.OK)
+    elif outcome == "recovered-found":
+        evict = attempt(Rung.EVICT, 0, 0.5, found=FOUND, cache_bypassed=True)
+        history = (attempt(Rung.PIP, 1, 1.25, mismatch()), evict)
         verdict = Verdict(Outcome.RECOVERED, ExitCode.OK)
     elif outcome == "stale-pin":
         stale = mismatch(got=BAD, published=BAD, cached=False)

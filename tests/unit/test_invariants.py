@@ -152,7 +152,11 @@ def tree(tmp_path: Path) -> dict[str, Path]:
 
 
 def check(
-    tmp_path: Path, remove: list[Path], manifest: list[Path] = (), recoverable: bool = True
+    tmp_path: Path,
+    remove: list[Path],
+    manifest: list[Path] = (),
+    recoverable: bool = True,
+    records: list[dict] | None = None,
 ) -> list[str]:
     before = snapshot(tmp_path)
     for path in remove:
@@ -162,7 +166,8 @@ def check(
         folder.mkdir(parents=True)
         (folder / "safepip-quarantine.json").write_text(json.dumps({"moved": [str(p) for p in manifest]}))
     env = {"XDG_CACHE_HOME": str(tmp_path / "xdg-cache")}
-    records = [{"kind": "start", "args": ["install"], "recoverable": recoverable}]
+    if records is None:
+        records = [{"kind": "start", "args": ["install"], "recoverable": recoverable}]
     return check_deletions(before, snapshot(tmp_path), env, [tmp_path], records)
 
 
@@ -186,6 +191,14 @@ def test_safepips_own_files_and_what_pip_installs_are_theirs(tmp_path, tree):
 
 def test_commands_safepip_passes_on_are_pips_business(tmp_path, tree):
     assert check(tmp_path, [tree["other"]], recoverable=False) == []
+
+
+def test_safepips_own_commands_that_evict_are_held_to_the_manifests(tmp_path, tree):
+    # safepip verify-cache has no pip command line of the user's, but it changes pip's cache.
+    evicting = [{"kind": "helper", "argv": [PY]}, {"kind": "evict", "cache_dir": "c", "records": 0}]
+    problems = check(tmp_path, [tree["entry"], tree["other"]], manifest=[tree["entry"]], records=evicting)
+    assert problems == [f"{tree['other']} disappeared, and no quarantine manifest names it"]
+    assert check(tmp_path, [tree["own"]], records=[{"kind": "helper", "argv": [PY]}]) == []
 
 
 # -- the fresh virtualenv's pip and "exit 0 means done where plain pip would have" ------------------

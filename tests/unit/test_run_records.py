@@ -29,6 +29,7 @@ def test_the_record_of_a_recovery():
             "version": "1.0",
             "filename": "alpha-1.0-py3-none-any.whl",
             "cause": "corrupted-cache-entry",
+            "found_by": "pip",
         }
     ]
     first, second = data["attempts"]
@@ -134,3 +135,24 @@ def test_history_command(tmp_path):
     out = io.StringIO()
     history_command.main(["--json", "--limit", "2"], settings, stdout=out)
     assert len(json.loads(out.getvalue())) == 2
+
+
+def test_files_safepip_s_check_found_are_named_for_what_they_are():
+    # pip reported alpha and stopped; safepip's check of the cache found beta cut short. Both are
+    # named everywhere, and beta as safepip's finding, not as something pip said.
+    data = record("recovered-found")
+    assert [(f["name"], f["cause"], f["found_by"]) for f in data["files"]] == [
+        ("alpha", "corrupted-cache-entry", "pip"),
+        ("beta", "corrupted-cache-entry", "safepip"),
+    ]
+    evict = data["attempts"][1]
+    assert evict["mismatches"] == []  # pip never reported beta
+    assert evict["found_in_cache"][0]["problem"] == "cut-short"
+    summary = github.summary(data)
+    cell = "the copy in pip's cache is corrupted (found by safepip's check of the cache)"
+    assert f"| beta 2.0 (`beta-2.0-py3-none-any.whl`) | {cell} |" in summary
+    assert "beta 2.0: the copy in pip's cache is corrupted (found by safepip's check" in github.annotation(
+        data
+    )
+    row = history_command.row(data)
+    assert row["files"] == "alpha 1.0 (cache), beta 2.0 (cache, found by safepip)"

@@ -48,10 +48,24 @@ def _diagnose(args: list[str], settings: Settings) -> int:
     return diagnose.main(args, settings)
 
 
+def _verify_cache(args: list[str], settings: Settings) -> int:
+    from safepip.commands import verifycache
+
+    return verifycache.main(args, settings)
+
+
+def _quarantine(args: list[str], settings: Settings) -> int:
+    from safepip.commands import quarantine
+
+    return quarantine.main(args, settings)
+
+
 COMMANDS: dict[str, Command] = {
     "config": _config,
     "doctor": _doctor,
     "history": _history,
     "shell-init": _shell_init,
     "diagnose": _diagnose,
+    "verify-cache": _verify_cache,
+    "quarantine": _quarantine,
 }

@@ -50,6 +50,8 @@ def _files(record: Mapping[str, Any]) -> str:
         what = " ".join(str(p) for p in (item.get("name"), item.get("version")) if p) or "unknown"
         known = Cause.named(item.get("cause"))
         cause = known.short if known else str(item.get("cause", ""))
+        if item.get("found_by") == "safepip":
+            cause += ", found by safepip"
         parts.append(f"{what} ({cause})" if cause else what)
     return ", ".join(parts) or "-"
 

@@ -100,7 +100,13 @@ safepip's own commands (spelled as options, so none can hide a pip command):
   --safepip-shell-init bash|zsh|fish|powershell
                                        shell code so that pip and pip3 run through safepip
   --safepip-diagnose [FILE|-] [--json] explain a pip log pasted from anywhere
-  The words pip has no command for work bare too: safepip doctor, history, shell-init, diagnose.
+  --safepip-verify-cache [-r FILE ...] [--json] [--dry-run]
+                                       find every corrupted download in pip's cache and move it
+                                       into the quarantine (against the lock, or the index)
+  --safepip-quarantine [list|restore NAME|purge NAME|--all]
+                                       what safepip moved out of pip's cache: list, put back, delete
+  The words pip has no command for work bare too: safepip doctor, history, shell-init, diagnose,
+  verify-cache, quarantine.
 
 safepip options (each also a SAFEPIP_* variable and, most, a config-file key):
   --safepip-no-venv         never use the fresh-virtualenv rung          SAFEPIP_NO_VENV=1
@@ -118,7 +124,8 @@ safepip options (each also a SAFEPIP_* variable and, most, a config-file key):
 pip's -q/-v quiet or detail safepip's own lines too.
 Exit codes: pip's own, or 20 stale pin, 21 tampering suspected, 22 not recovered,
 24 target environment unusable, 25 installed but into a fresh virtualenv (its path is printed),
-130 interrupted (143 SIGTERM). See README.md.
+130 interrupted (143 SIGTERM); verify-cache: 26 corrupted downloads found and moved out, 27 some
+still in pip's cache, 28 not checked. See README.md.
 """
 
 

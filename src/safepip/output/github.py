@@ -65,7 +65,9 @@ def _what(item: Mapping[str, Any]) -> str:
 
 def _cause(item: Mapping[str, Any]) -> str:
     cause = Cause.named(item.get("cause"))
-    return cause.sentence if cause else str(item.get("cause", ""))
+    words = cause.sentence if cause else str(item.get("cause", ""))
+    # pip stops at the first bad file; the others were found by safepip's own check of the cache.
+    return words + (" (found by safepip's check of the cache)" if item.get("found_by") == "safepip" else "")
 
 
 def _files_sentence(record: Mapping[str, Any]) -> str:
@@ -130,6 +132,12 @@ def summary(record: Mapping[str, Any]) -> str:
             lines.append(f"- {_plain(owner[0].upper() + owner[1:])}")
     for note in record.get("notes") or []:
         lines += ["", f"> {_plain(note)}"]
+    if outcome == Outcome.WORKED_AROUND.value:
+        lines += [
+            "",
+            "pip's cache still holds corrupted entries safepip could not move: the next plain pip run "
+            "may fail on them. `safepip verify-cache` finds and moves them.",
+        ]
     if outcome == Outcome.RECOVERED.value:
         lines += [
             "",

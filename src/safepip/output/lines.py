@@ -23,6 +23,11 @@ def problems(attempt: Attempt) -> str:
     return "; ".join(f"{record.label}: {cause.sentence}" for record, cause in attempt.causes.items())
 
 
+def found_words(result: RunResult) -> str:
+    """``beta 2.0 (beta-2.0-py3-none-any.whl): the copy in pip's cache is cut short; ...``"""
+    return "; ".join(f"{f.label}: {f.sentence}" for f in result.found)
+
+
 def rung_line(history: Sequence[Attempt], next_rung: Rung, wait: float) -> None:
     """After a failed attempt: what happened, and what safepip does next."""
     then = next_rung.plan + (f" in {wait:.1f}s" if wait > 0 else "")
@@ -74,12 +79,13 @@ def verdict(result: RunResult) -> None:
     evidence_of = result.verdict.evidence
     if outcome is Outcome.OK:
         return
-    if outcome is Outcome.RECOVERED:
+    if outcome in (Outcome.RECOVERED, Outcome.WORKED_AROUND):
         first = result.first_problem
         what = problems(first) if first else ""
-        tell(
-            f"recovered: {what}. Fixed by {history[-1].rung.value} ({runs} pip runs, {result.seconds:.1f}s)."
-        )
+        if result.found:
+            what += f"; safepip's check of the cache also found {found_words(result)}"
+        word = "recovered" if outcome is Outcome.RECOVERED else "worked around, not recovered"
+        tell(f"{word}: {what}. Fixed by {history[-1].rung.value} ({runs} pip runs, {result.seconds:.1f}s).")
     elif outcome is Outcome.IN_FRESH_VENV:
         code = int(result.verdict.exit_code)
         tell(

@@ -27,7 +27,7 @@ from safepip.output import files, github, historylog, redact
 from safepip.output.console import Level, say
 from safepip.pip import launch
 from safepip.pip.args import parse
-from safepip.records import Attempt, Mismatch, RunResult
+from safepip.records import Attempt, Cause, Found, Mismatch, RunResult
 
 SCHEMA = "safepip-run/1"
 
@@ -41,8 +41,22 @@ def _with_cause(attempt: Attempt) -> list[dict[str, Any]]:
     return [{**record.to_json(), "cause": cause.value} for record, cause in attempt.causes.items()]
 
 
-def _file(record: Mismatch, cause: str) -> dict[str, Any]:
-    return {"name": record.name, "version": record.version, "filename": record.filename, "cause": cause}
+def _file(record: Mismatch | Found, cause: str, found_by: str) -> dict[str, Any]:
+    return {
+        "name": record.name,
+        "version": record.version,
+        "filename": record.filename,
+        "cause": cause,
+        "found_by": found_by,
+    }
+
+
+def _files(result: RunResult) -> list[dict[str, Any]]:
+    """Every file that held bad bytes: those pip reported in its first failing run, then those
+    safepip's own check of the cache found (pip never reported them: it stops at the first)."""
+    first = result.first_problem
+    out = [_file(r, cause.value, "pip") for r, cause in first.causes.items()] if first else []
+    return out + [_file(f, Cause.CACHE.value, "safepip") for f in result.found]
 
 
 def build(result: RunResult) -> dict[str, Any]:
@@ -68,7 +82,7 @@ def build(result: RunResult) -> dict[str, Any]:
             "evidence": [record.to_json() for record in verdict.evidence],
         },
         "mismatch_seen": first is not None,
-        "files": [_file(record, cause.value) for record, cause in first.causes.items()] if first else [],
+        "files": _files(result),
         "attempts": [
             {
                 "number": number,
@@ -81,11 +95,14 @@ def build(result: RunResult) -> dict[str, Any]:
                 "in_fresh_venv": attempt.in_fresh_venv,
                 "into_fresh_venv": attempt.into_fresh_venv,
                 "mismatches": _with_cause(attempt),
+                "found_in_cache": [f.to_json() for f in attempt.found],
+                "quarantine": attempt.quarantine,
             }
             for number, attempt in enumerate(result.attempts, 1)
         ],
         "notes": list(result.notes),
         "fresh_virtualenv": result.fresh_venv,
+        "cache_left": list(result.cache_left),
     }
     return masked(record)
 

@@ -15,10 +15,14 @@ So every question goes only to the indexes that plain pip uses for that same com
 credentials, certificates and all), and safepip guesses nothing. It answers two things:
 
 - the requirements the command pins (name, ``==`` version, the hashes given for them), and
-- for the releases asked about, every file the finder offers this interpreter, with the hashes the
-  index published. Never for a project the command names by URL (``name @ https://...``, a local
-  file): pip fetches it from there and asks no index about it, so safepip does not either (its name
-  may be a private package's, the index a public one).
+- for the releases asked about (or every release of a project), every file the finder offers this
+  interpreter, with the hashes the index published for it and for its PEP 658 metadata file. Never
+  for a project the command names by URL (``name @ https://...``, a local file): pip fetches it from
+  there and asks no index about it, so safepip does not either (its name may be a private
+  package's, the index a public one).
+
+It is started as a helper process (`start`) and read when needed (`answer`), so it runs while
+safepip does something else.
 
 The finder is pip's internal API, stable from pip 20.3 to 26; if it ever changes, the probe fails
 and safepip carries on as if the index had published no hash.
@@ -41,26 +45,48 @@ from packaging.utils import (
 )
 from packaging.version import InvalidVersion, Version
 
-from safepip.pip import launch
+from safepip.pip import launch, probes
 from safepip.pip.args import PipCommandLine
-from safepip.pip.probes import capture
 
-_MARKER = "safepip-index:"
-# Runs inside the target interpreter. argv: command, the releases to list ("name==version" joined by
-# spaces; "*" for every pinned requirement; "" for none), then the user's own arguments.
+MARKER = "safepip-index:"
+# Runs inside the target interpreter. argv: command; "1" to read the command's requirements (pip's
+# get_requirements) or "0" not to; the releases to list ("name==version" joined by spaces, with
+# "name==*" for every version; "*" for every pinned requirement; "" for none; "-" to read them from
+# stdin once pip is ready); then the user's own arguments.
 _PROBE = r"""
-import json
-command, wanted, args = sys.argv[1], sys.argv[2], sys.argv[3:]
+import json, logging
+from concurrent.futures import ThreadPoolExecutor
+command, read_requirements, wanted, args = sys.argv[1], sys.argv[2] == "1", sys.argv[3], sys.argv[4:]
 from pip._internal.commands import create_command
 from pip._vendor.packaging.utils import canonicalize_name
 cmd = create_command(command, isolated="--isolated" in args)
 options, positional = cmd.parse_args(args)
+
+def hashes_of(link):
+    found = dict(getattr(link, "_hashes", None) or {})
+    if getattr(link, "hash_name", None) and getattr(link, "hash", None):
+        found.setdefault(link.hash_name, link.hash)
+    return found
+
+# pip skips an index page it cannot fetch with one log record (pip 20.3 to 26: "Could not fetch URL
+# %s: %s - skipping"): kept, so that an unreachable index is not taken for one that offers nothing.
+failures = []
+
+class Failures(logging.Handler):
+    def emit(self, record):
+        if str(record.msg).startswith("Could not fetch URL") and len(record.args or ()) >= 2:
+            failures.append({"url": str(record.args[0]), "reason": str(record.args[1])})
+
+collector = logging.getLogger("pip._internal.index.collector")
+collector.setLevel(logging.DEBUG)
+collector.addHandler(Failures())
+collector.propagate = False
 pinned, files, by_url = [], [], set()
 with cmd.main_context():
     session = cmd.get_default_session(options)
     finder = cmd._build_package_finder(options=options, session=session)
     # pip reads its requirements files itself: the options in them reach the finder and session.
-    for req in cmd.get_requirements(positional, options, finder, session):
+    for req in cmd.get_requirements(positional, options, finder, session) if read_requirements else ():
         spec = req.req.specifier if req.req is not None else ()
         pins = [s.version for s in spec if s.operator in ("==", "===") and "*" not in s.version]
         link = getattr(req, "original_link", None) or req.link
@@ -73,6 +99,9 @@ with cmd.main_context():
             "url": link.url_without_fragment if link is not None else None,
             "constraint": bool(getattr(req, "constraint", False)),
         })
+    if wanted == "-":
+        # Started early, to import pip and build its session meanwhile: the releases come now.
+        wanted = sys.stdin.read()
     if wanted == "*":
         # A constraint alone makes pip ask about nothing: only what the command installs.
         releases = [
@@ -80,28 +109,37 @@ with cmd.main_context():
         ]
     else:
         releases = [tuple(item.split("==", 1)) for item in wanted.split()]
+    # pip fetches a project named by URL from there and asks no index about it: neither do we.
+    releases = [(name, version) for name, version in releases if canonicalize_name(name) not in by_url]
+    # The project pages are fetched side by side, as a browser would: one round trip, not one each.
+    projects = list(dict.fromkeys(project for project, _ in releases))
+    with ThreadPoolExecutor(max_workers=max(1, min(8, len(projects)))) as pool:
+        offered = dict(zip(projects, pool.map(finder.find_all_candidates, projects)))
     for project, version in dict.fromkeys(releases):
-        if canonicalize_name(project) in by_url:
-            continue  # pip fetches it from its URL and asks no index about it: neither do we
-        for candidate in finder.find_all_candidates(project):
-            if str(candidate.version) != version:
+        for candidate in offered[project]:
+            if version != "*" and str(candidate.version) != version:
                 continue
             link = candidate.link
-            hashes = dict(getattr(link, "_hashes", None) or {})
-            if getattr(link, "hash_name", None) and getattr(link, "hash", None):
-                hashes.setdefault(link.hash_name, link.hash)
+            # PEP 658: the metadata file pip may fetch instead, cached under its own URL (pip 22.3+).
+            metadata = getattr(link, "metadata_link", None)
+            metadata = metadata() if metadata is not None else None
             files.append({
                 "project": project,
                 "version": str(candidate.version),
                 "filename": link.filename,
                 "url": link.url_without_fragment,
-                "hashes": hashes,
+                "hashes": hashes_of(link),
+                "metadata": None if metadata is None else hashes_of(metadata),
             })
-print("MARKER" + json.dumps({"pinned": pinned, "files": files}))
-""".replace("MARKER", _MARKER)
+print("MARKER" + json.dumps({"pinned": pinned, "files": files, "failures": failures}))
+""".replace("MARKER", MARKER)
 PROBE_TIMEOUT = 90.0
 #: Ask for the files of every release the command pins.
 EVERY_PINNED = "*"
+#: As a version: every version of the project.
+EVERY_VERSION = "*"
+#: The releases are given later, with `send`: pip is imported and its session built meanwhile.
+LATER = "-"
 
 
 @dataclass(frozen=True)
@@ -109,6 +147,11 @@ class PublishedFile:
     filename: str
     url: str
     hashes: Mapping[str, str]
+    #: The hashes of its PEP 658 metadata file (``<url>.metadata``): None when the index offers no
+    #: such file, empty when it offers one without a hash.
+    metadata_hashes: Mapping[str, str] | None = None
+    project: str = ""
+    version: str = ""
 
     @property
     def is_sdist(self) -> bool:
@@ -134,9 +177,15 @@ class IndexFacts:
     pinned: tuple[PinnedRequirement, ...]
     #: {(canonical name, version): files} for each release asked about (empty: none published).
     files: Mapping[tuple[str, str], tuple[PublishedFile, ...]]
+    #: Index pages pip could not fetch (unreachable, refused, timed out; not "404 Not Found", which
+    #: only says that index does not have the project): (url, reason).
+    unreachable: tuple[tuple[str, str], ...] = ()
 
     def release(self, name: str, version: str) -> tuple[PublishedFile, ...]:
         return self.files.get((canonicalize_name(name), version), ())
+
+    def every_file(self) -> list[PublishedFile]:
+        return [published for files in self.files.values() for published in files]
 
 
 def _same_release(filename: str, name: str, version: str) -> bool:
@@ -162,25 +211,46 @@ def _probe_args(line: PipCommandLine) -> list[str]:
     return [*args, "--no-cache-dir"]
 
 
-def ask(
+def start(
     pip_python: str,
     line: PipCommandLine,
     env: Mapping[str, str],
     releases: Iterable[tuple[str, str]] | str = (),
-) -> IndexFacts | None:
-    """The command's pinned requirements, and the files of `releases` ((name, version) pairs, or
-    EVERY_PINNED); None when pip could not answer (a slow or unreachable index, an old pip)."""
-    wanted = releases if isinstance(releases, str) else " ".join(f"{n}=={v}" for n, v in releases)
-    argv = launch.python_argv(pip_python, _PROBE, [line.command or "install", wanted, *_probe_args(line)])
+    *,
+    read_requirements: bool = True,
+) -> probes.Helper:
+    """Start the question (`answer` reads it): the command's pinned requirements (unless not
+    `read_requirements`), and the files of `releases` ((name, version) pairs, a version
+    EVERY_VERSION for all, EVERY_PINNED, or LATER: then `send` gives them). OSError or ValueError
+    when it cannot start."""
+    wanted = releases if isinstance(releases, str) else _wanted(releases)
+    flag = "1" if read_requirements else "0"
+    argv = launch.python_argv(
+        pip_python, _PROBE, [line.command or "install", flag, wanted, *_probe_args(line)]
+    )
+    return probes.Helper(argv, env, timeout=PROBE_TIMEOUT, input_later=wanted == LATER)
+
+
+def _wanted(releases: Iterable[tuple[str, str]]) -> str:
+    return " ".join(f"{name}=={version}" for name, version in releases)
+
+
+def send(helper: probes.Helper, releases: Iterable[tuple[str, str]]) -> None:
+    """The releases for a question started with LATER."""
+    helper.send(_wanted(releases))
+
+
+def answer(helper: probes.Helper) -> IndexFacts | None:
+    """What pip answered; None when it could not (a slow or unreachable index, an old pip)."""
     try:
-        proc = capture(argv, env, timeout=PROBE_TIMEOUT)
+        proc = helper.result()
     except (OSError, ValueError, subprocess.TimeoutExpired):
         return None
-    found = next((s for s in reversed(proc.stdout.splitlines()) if s.startswith(_MARKER)), None)
+    found = next((s for s in reversed(proc.stdout.splitlines()) if s.startswith(MARKER)), None)
     if proc.returncode != 0 or found is None:
         return None
     try:
-        data = json.loads(found[len(_MARKER) :])
+        data = json.loads(found[len(MARKER) :])
         pinned = tuple(
             PinnedRequirement(
                 item["name"],
@@ -195,11 +265,49 @@ def ask(
         for item in data["files"]:
             if _same_release(item["filename"], item["project"], item["version"]):
                 key = (canonicalize_name(item["project"]), item["version"])
-                hashes = {k.lower(): v.lower() for k, v in item["hashes"].items()}
-                files.setdefault(key, []).append(PublishedFile(item["filename"], item["url"], hashes))
+                metadata = item.get("metadata")
+                files.setdefault(key, []).append(
+                    PublishedFile(
+                        item["filename"],
+                        item["url"],
+                        _lower(item["hashes"]),
+                        None if metadata is None else _lower(metadata),
+                        key[0],
+                        key[1],
+                    )
+                )
     except (KeyError, TypeError, ValueError, AttributeError):
         return None
-    return IndexFacts(pinned, {key: tuple(found) for key, found in files.items()})
+    unreachable = tuple(
+        (str(item["url"]), str(item["reason"]))
+        for item in data.get("failures") or []
+        if not str(item.get("reason", "")).startswith("404 ")
+    )
+    return IndexFacts(
+        pinned,
+        {key: tuple(found) for key, found in files.items()},
+        unreachable,
+    )
+
+
+def _lower(hashes: Mapping[str, str]) -> dict[str, str]:
+    return {str(k).lower(): str(v).lower() for k, v in hashes.items()}
+
+
+def ask(
+    pip_python: str,
+    line: PipCommandLine,
+    env: Mapping[str, str],
+    releases: Iterable[tuple[str, str]] | str = (),
+    *,
+    read_requirements: bool = True,
+) -> IndexFacts | None:
+    """`start` and `answer` in one; None when pip could not answer."""
+    try:
+        helper = start(pip_python, line, env, releases, read_requirements=read_requirements)
+    except (OSError, ValueError):
+        return None
+    return answer(helper)
 
 
 def release_files(

@@ -185,7 +185,9 @@ def child_env(env: Mapping[str, str]) -> dict[str, str]:
 class Helper:
     """A helper command started now and read later; `capture` is start-and-read."""
 
-    def __init__(self, argv: Sequence[str], env: Mapping[str, str], *, timeout: float = 120) -> None:
+    def __init__(
+        self, argv: Sequence[str], env: Mapping[str, str], *, timeout: float = 120, input_later: bool = False
+    ) -> None:
         trace.event("helper", argv=list(argv))
         self.argv = list(argv)
         self._deadline = time.monotonic() + timeout
@@ -193,13 +195,26 @@ class Helper:
         self._process = subprocess.Popen(
             self.argv,
             env=child_env(env),
-            stdin=subprocess.DEVNULL,
+            # With `input_later`, it starts now and reads its question when `send` gives it.
+            stdin=subprocess.PIPE if input_later else subprocess.DEVNULL,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
             encoding="utf-8",
             errors="replace",
         )
+
+    def send(self, text: str) -> None:
+        """Give a helper started with `input_later` its input, all of it (its stdin is closed then)."""
+        stdin = self._process.stdin
+        assert stdin is not None, "started without input_later"
+        # communicate() flushes a stdin it still holds, and a closed one raises: it no longer holds it.
+        self._process.stdin = None
+        try:
+            stdin.write(text)
+            stdin.close()
+        except OSError:
+            pass  # it has exited already: its result says why
 
     def result(self) -> subprocess.CompletedProcess[str]:
         """Its output, once it exited; past the timeout it is killed and TimeoutExpired raised."""

@@ -4,7 +4,8 @@ pip keeps HTTP responses under ``<cache dir>/http`` (up to pip 23.2: one file pe
 body inside a msgpack record after ``cc=4,``) or ``<cache dir>/http-v2`` (pip 23.3+: the record in
 one file, the body beside it in ``<name>.body``). The file name is the sha224 of the request URL
 without its fragment, scheme and host lower-cased, nested five one-character folders deep.
-Locally built wheels live under ``<cache dir>/wheels``.
+Wheels pip built itself from an sdist live under ``<cache dir>/wheels``: pip checked the sdist's
+hash before building, so they never hold bytes pip downloaded wrong, and nothing here looks at them.
 
 Nothing here changes the cache; eviction.py does that, under a lock. Where the cache is, pip
 itself says (pip/probes.py).
@@ -19,13 +20,11 @@ import os
 import stat
 import struct
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import urlsplit
-
-from packaging.utils import InvalidWheelFilename, canonicalize_name, parse_wheel_filename
 
 HTTP_LAYOUTS = ("http-v2", "http")
 _CHUNK = 1024 * 1024
@@ -38,6 +37,8 @@ _HEX = frozenset("0123456789abcdef")
 #: the time they wait for the disk, and several reads in flight make a cold cache about as quick to
 #: scan as to read (measured by scripts/bench.py).
 _WORKERS = 8
+T = TypeVar("T")
+R = TypeVar("R")
 
 
 @dataclass(frozen=True)
@@ -110,17 +111,61 @@ def _v1_body_span(head: bytes) -> tuple[int, int] | None:
     return pos + 1 + size_len, length
 
 
-def _digest_rest(f: io.RawIOBase, digest: Any, remaining: int | None, buffer: bytearray) -> str:
-    """Feed `digest` the rest of `f` (at most `remaining` bytes), read into `buffer`."""
+@dataclass(frozen=True)
+class Body:
+    """What an entry's body holds, read once: its digests, its length, and its first and last bytes."""
+
+    digests: Mapping[str, str]
+    #: Bytes found.
+    size: int
+    #: In the old layout, the length the record gives the body (the file may end before it).
+    announced: int | None = None
+    head: bytes = b""
+    tail: bytes = b""
+
+    @property
+    def cut_short(self) -> bool:
+        """An old-layout record whose file ends before the body it announces does."""
+        return self.announced is not None and self.size < self.announced
+
+
+class _Ends:
+    """Keeps the first and last `size` bytes of a stream read in chunks."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self.head = b""
+        self.tail = b""
+
+    def feed(self, data: memoryview) -> None:
+        if not self.size:
+            return
+        if len(self.head) < self.size:
+            self.head += bytes(data[: self.size - len(self.head)])
+        if len(data) >= self.size:
+            self.tail = bytes(data[len(data) - self.size :])
+        else:
+            self.tail = (self.tail + bytes(data))[-self.size :]
+
+
+def _read_rest(
+    f: io.RawIOBase, digests: list[Any], remaining: int | None, buffer: bytearray, ends: _Ends
+) -> int:
+    """Feed `digests` (and `ends`) the rest of `f`, at most `remaining` bytes; how many were read."""
     view = memoryview(buffer)
+    total = 0
     while remaining is None or remaining > 0:
         size = f.readinto(view if remaining is None or remaining >= len(buffer) else view[:remaining])
         if not size:
             break
-        digest.update(view[:size])
+        chunk = view[:size]
+        for digest in digests:
+            digest.update(chunk)
+        ends.feed(chunk)
+        total += size
         if remaining is not None:
             remaining -= size
-    return str(digest.hexdigest())
+    return total
 
 
 # A cache other users can write to (a shared CI cache) may hold a FIFO, whose open would wait for a
@@ -130,7 +175,7 @@ _OPEN_FLAGS = (
 )
 
 
-def _open_regular(path: Path) -> io.FileIO:
+def open_regular(path: Path) -> io.FileIO:
     """`path` opened for reading if it is a regular file, not through a link; OSError otherwise."""
     fd = os.open(path, _OPEN_FLAGS)
     try:
@@ -142,31 +187,52 @@ def _open_regular(path: Path) -> io.FileIO:
         raise
 
 
-def body_digest(entry: CacheEntry, algorithm: str, buffer: bytearray | None = None) -> str | None:
-    """The hash of the response body an entry holds, or None if the entry has no readable body.
+def read_body(
+    entry: CacheEntry,
+    algorithms: Sequence[str] = ("sha256",),
+    *,
+    ends: int = 0,
+    buffer: bytearray | None = None,
+) -> Body | None:
+    """The body an entry holds, hashed with each of `algorithms`; None if it has no readable body.
 
     Every byte is read once: in the old layout the record's first bytes locate the body and are
-    hashed from memory, and the read goes on from there. `buffer` is reused for the reads. Only
-    regular files are read, never through a link (see _open_regular).
+    hashed from memory, and the read goes on from there. `ends` bytes of each end are kept (to tell
+    which file it is); `buffer` is reused for the reads. Only regular files are read, never through
+    a link (see open_regular).
     """
-    digest = hashlib.new(algorithm)
+    digests = [hashlib.new(algorithm) for algorithm in algorithms]
     buffer = bytearray(_CHUNK) if buffer is None else buffer
+    kept = _Ends(ends)
     try:
         if entry.layout == "http-v2":
             if entry.body is None:
                 return None
-            with _open_regular(entry.body) as f:
-                return _digest_rest(f, digest, None, buffer)
-        with _open_regular(entry.record) as f:
-            head = f.read(_V1_HEAD)
-            span = _v1_body_span(head)
-            if span is None:
-                return None
-            offset, length = span
-            digest.update(head[offset : offset + length])
-            return _digest_rest(f, digest, length - len(head[offset : offset + length]), buffer)
+            with open_regular(entry.body) as f:
+                size = _read_rest(f, digests, None, buffer, kept)
+            announced = None
+        else:
+            with open_regular(entry.record) as f:
+                head = f.read(_V1_HEAD)
+                span = _v1_body_span(head)
+                if span is None:
+                    return None
+                offset, announced = span
+                first = memoryview(head)[offset : offset + announced]
+                for digest in digests:
+                    digest.update(first)
+                kept.feed(first)
+                size = len(first) + _read_rest(f, digests, announced - len(first), buffer, kept)
     except OSError:
         return None
+    found = {algorithm: d.hexdigest() for algorithm, d in zip(algorithms, digests)}
+    return Body(found, size, announced, kept.head, kept.tail)
+
+
+def body_digest(entry: CacheEntry, algorithm: str, buffer: bytearray | None = None) -> str | None:
+    """The hash of the response body an entry holds, or None if the entry has no readable body."""
+    body = read_body(entry, (algorithm,), buffer=buffer)
+    return None if body is None else body.digests[algorithm]
 
 
 def _is_key(name: str) -> bool:
@@ -201,59 +267,65 @@ def _candidates(cache_dir: Path, empty: bool) -> Iterator[CacheEntry]:
                     yield CacheEntry(layout, Path(path))
 
 
-def scan_for_digest(cache_dir: Path, algorithm: str, digest: str) -> list[CacheEntry]:
-    """Every HTTP cache entry whose body hashes to `digest`: for reports that printed no URL.
+def every_entry(cache_dir: Path) -> Iterator[CacheEntry]:
+    """Every response pip could read from its HTTP cache, in both layouts, found without reading any.
 
-    Each candidate body is read once, and nothing else is read (see `_candidates`). Several
-    threads read and hash at once (file reads and hashlib release the GIL): on disk the reads
-    overlap, and hashing uses every core.
+    A file that is not named as a cache key, or not in its key's folder, is none (pip never reads
+    it), and neither is an ``http-v2`` body with no record beside it.
     """
-    digest = digest.lower()
-    empty = digest == hashlib.new(algorithm).hexdigest()
-    pending = collections.deque(_candidates(cache_dir, empty))
-    found: list[CacheEntry] = []
+    for layout in HTTP_LAYOUTS:
+        root = os.path.join(cache_dir, layout)
+        for folder, _dirs, files in os.walk(root):
+            for name in files:
+                if not _is_key(name) or folder != os.path.join(root, *name[:5]):
+                    continue
+                record = Path(folder, name)
+                yield CacheEntry(
+                    layout, record, record.with_name(name + ".body") if layout == "http-v2" else None
+                )
+
+
+def in_parallel(work: Callable[[T, bytearray], R], items: Iterable[T]) -> list[tuple[T, R]]:
+    """``work(item, buffer)`` for every item, several at a time; (item, result) pairs, in no order.
+
+    Threads, more than cores: file reads and hashlib release the GIL, so on disk the reads overlap
+    and hashing uses every core. Each thread reuses one read buffer. An interrupt while waiting
+    stops the workers after their current item.
+    """
+    pending = collections.deque(items)
+    done: list[tuple[T, R]] = []
     stop = threading.Event()
 
-    def work() -> None:
+    def worker() -> None:
         buffer = bytearray(_CHUNK)
         while not stop.is_set():
             try:
-                entry = pending.popleft()  # atomic: each entry goes to one worker
+                item = pending.popleft()  # atomic: each item goes to one worker
             except IndexError:
                 return
-            if body_digest(entry, algorithm, buffer) == digest:
-                found.append(entry)
+            done.append((item, work(item, buffer)))
 
-    workers = [threading.Thread(target=work, daemon=True) for _ in range(min(_WORKERS, len(pending)))]
+    threads = [threading.Thread(target=worker, daemon=True) for _ in range(min(_WORKERS, len(pending)))]
     try:
-        for worker in workers:
-            worker.start()
-        for worker in workers:
-            worker.join()
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
     finally:
-        stop.set()  # an interrupt in join(): the workers stop after their current file
+        stop.set()
+    return done
+
+
+def scan_for_digest(cache_dir: Path, algorithm: str, digest: str) -> list[CacheEntry]:
+    """Every HTTP cache entry whose body hashes to `digest`: for reports that printed no URL.
+
+    Each candidate body is read once, and nothing else is read (see `_candidates`), several at a
+    time (`in_parallel`).
+    """
+    digest = digest.lower()
+    empty = digest == hashlib.new(algorithm).hexdigest()
+    hashed = in_parallel(
+        lambda entry, buffer: body_digest(entry, algorithm, buffer), _candidates(cache_dir, empty)
+    )
+    found = [entry for entry, found in hashed if found == digest]
     return sorted(found, key=lambda e: (HTTP_LAYOUTS.index(e.layout), str(e.record)))
-
-
-def _walk_files(root: Path) -> Iterator[Path]:
-    if not root.is_dir():
-        return
-    for folder, _dirs, files in os.walk(root):
-        for name in files:
-            yield Path(folder, name)
-
-
-def built_wheels(cache_dir: Path, name: str, version: str | None) -> list[Path]:
-    """Wheels pip built locally for this project (and version, when known)."""
-    wanted = canonicalize_name(name)
-    found = []
-    for path in _walk_files(cache_dir / "wheels"):
-        if not path.name.endswith(".whl"):
-            continue
-        try:
-            project, wheel_version, _build, _tags = parse_wheel_filename(path.name)
-        except InvalidWheelFilename:
-            continue
-        if project == wanted and (version is None or str(wheel_version) == version):
-            found.append(path)
-    return found

@@ -5,11 +5,14 @@ from __future__ import annotations
 
 import time
 from collections.abc import Mapping
+from dataclasses import replace
 
+from safepip import trace
 from safepip.config.invocation import Invocation
 from safepip.output import lines, runrecord
 from safepip.pip import log as piplog
 from safepip.pip.args import PipCommandLine
+from safepip.pip.probes import Helper
 from safepip.pip.runner import PipRun
 from safepip.pip.target import Target
 from safepip.records import Attempt, Outcome, Rung, RunResult, Verdict
@@ -28,13 +31,17 @@ def finish(
     scratch: str,
     first: PipRun,
     log: piplog.PipLog,
+    pinned_probe: Helper | None = None,
 ) -> int:
     """Everything after the first pip run; the exit code of the whole command."""
     started = time.monotonic() - first.duration
     job = Job(target, line, env, invocation, scratch)
-    surroundings = Surroundings(job)
+    surroundings = Surroundings(job, pinned_probe=pinned_probe)
     history: list[Attempt] = []
     rungs = Rungs(job, surroundings, history)
+    if pinned_probe is not None:
+        # pip reported a mismatch (early.py saw it): the other helpers run while the log is read.
+        surroundings.start()
     try:
         history.append(rungs.read(Rung.PIP, first, log, cache_bypassed=line.no_cache_dir))
         verdict = ladder.climb(rungs) if history[0].mismatches else _without_mismatch(history)
@@ -43,6 +50,19 @@ def finish(
         # Interrupted after the fresh virtualenv was made and before its verdict: not kept.
         rungs.remove_venv()
     notes = [*surroundings.notes, *rungs.notes]
+    left = tuple(dict.fromkeys(rungs.left_in_cache))
+    if verdict.outcome not in (Outcome.RECOVERED, Outcome.IN_FRESH_VENV):
+        left = ()
+    if left:
+        if verdict.outcome is Outcome.RECOVERED:
+            # pip succeeded, but the bad bytes it met are still in its cache: not "recovered".
+            verdict = replace(verdict, outcome=Outcome.WORKED_AROUND)
+        where = surroundings.cache_dir()
+        notes.append(
+            f"pip's cache{f' at {where}' if where else ''} may still hold the corrupted copies of: "
+            f"{', '.join(left)}; safepip could not move them. A plain pip run can fail on them "
+            "again: check it with `safepip verify-cache`, or remove them with `pip cache remove`."
+        )
     if verdict.outcome is Outcome.TAMPERING and not history[-1].in_fresh_venv:
         cut_short = surroundings.cut_short_note()
         if cut_short:
@@ -62,6 +82,14 @@ def finish(
         finished=time.time(),
         notes=tuple(notes),
         fresh_venv=str(rungs.venv) if rungs.venv_kept and rungs.venv else None,
+        cache_left=left,
+    )
+    fixed_by = result.fixed_by
+    trace.event(
+        "verdict",
+        outcome=verdict.outcome.value,
+        exit_code=int(verdict.exit_code),
+        fixed_by=fixed_by.value if fixed_by else None,
     )
     lines.verdict(result)
     # The run as data, for the JSON report, the history log and GitHub Actions, which want it when

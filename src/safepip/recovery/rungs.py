@@ -3,6 +3,12 @@
 
 Each rung returns the `Attempt` its pip run made: what ran, how it ended, and the mismatches pip
 reported, with what the index publishes (surroundings.py) and their causes (classify.py).
+
+Before any rung runs pip again, the bad bytes the last run met leave pip's cache (pip caches a
+download before it checks its hash), so that a recovery leaves the cache clean whichever rung
+succeeds. The first time, safepip also checks every cached file the command's pinned requirements
+could use (recovery/cachecheck.py) and evicts the bad ones together: pip reports one mismatch per
+run, and this way it runs twice whatever their number.
 """
 
 from __future__ import annotations
@@ -20,11 +26,14 @@ from safepip.pip import log as piplog
 from safepip.pip.args import PipCommandLine, parse, truth
 from safepip.pip.runner import PipRun, run
 from safepip.pip.target import cannot_run
-from safepip.records import Attempt, Rung
-from safepip.recovery import classify, eviction, freshvenv
+from safepip.records import Attempt, Cause, Found, Mismatch, Rung
+from safepip.recovery import cachecheck, classify, eviction, freshvenv
 from safepip.recovery.job import Job
 from safepip.recovery.planner import steerable
 from safepip.recovery.surroundings import Surroundings
+
+#: The causes that mean the bytes themselves were wrong (and may sit in pip's cache).
+WRONG_BYTES = frozenset({Cause.CACHE, Cause.TRANSIT, Cause.UNKNOWN})
 
 
 class Rungs:
@@ -39,8 +48,20 @@ class Rungs:
         self.venv: Path | None = None
         self.venv_kept = False
         self.notes: list[str] = []
+        #: Quarantine folders this run made (the prune leaves them alone).
+        self.quarantined: list[Path] = []
+        #: Whether safepip's own check of the cache has run.
+        self.checked = False
+        #: Files pip met bad bytes in, which may still sit in pip's cache: safepip could not move them.
+        self.left_in_cache: list[str] = []
+        #: What the eviction before the next pip run found and where it went, for that run's Attempt.
+        self._found: tuple[Found, ...] = ()
+        self._quarantine: str | None = None
 
     def run(self, rung: Rung) -> Attempt:
+        self._found, self._quarantine = (), None
+        if rung not in (Rung.EVICT, Rung.RETRY):
+            self.clean_cache()
         attempt = {
             Rung.EVICT: self.evict_and_retry,
             Rung.RETRY: self.evict_and_retry,
@@ -66,22 +87,90 @@ class Rungs:
         return self._pip(Rung.STEER, self._args(no_cache=False), cache_bypassed=self.job.line.no_cache_dir)
 
     def evict_and_retry(self) -> Attempt:
-        rung = Rung.RETRY
-        cache_dir = self.surroundings.cache_dir()
-        if cache_dir is not None and self.surroundings.cache_usable:
-            try:
-                moved = eviction.evict(
-                    cache_dir, self.history[-1].mismatches, self.job.settings.quarantine_dir
-                )
-            except eviction.EvictionError as exc:
-                # The cache cannot be changed: bypass it instead of retrying into the same bytes.
-                self.surroundings.cache_usable = False
-                say(f"{exc}; retrying with --no-cache-dir instead.")
-                return self.no_cache()
-            if moved.count:
-                rung = Rung.EVICT
-                say(f"moved {moved.count} file(s) out of pip's cache into {moved.quarantine}")
+        failed: list[str] = []
+        moved = self.clean_cache(failed)
+        if failed:
+            # The cache cannot be changed: bypass it instead of retrying into the same bytes.
+            say(f"{failed[0]}; retrying with --no-cache-dir instead.")
+            return self.no_cache()
+        rung = Rung.EVICT if moved is not None and moved.count else Rung.RETRY
         return self._pip(rung, self._args(no_cache=False), cache_bypassed=True)
+
+    # -- pip's cache ------------------------------------------------------------------------------
+
+    def clean_cache(self, failed: list[str] | None = None) -> eviction.Eviction | None:
+        """Move the bad bytes the last pip run met out of pip's cache (and, the first time, every
+        other cached file of the command that safepip's check finds bad); None when nothing was
+        tried or it failed (why is added to `failed`, or said)."""
+        last = self.history[-1]
+        if self.job.line.no_cache_dir:
+            return None  # pip neither read nor wrote its cache
+        # A run with --no-cache-dir wrote nothing to the cache; any other may have cached bad bytes.
+        # Only bytes that were wrong go: a stale pin's file, another file of the release, or a pin
+        # pip compared wrongly are the index's own bytes, and stay.
+        wrong = [r for r, cause in last.causes.items() if cause in WRONG_BYTES]
+        records = [] if "--no-cache-dir" in last.argv[3:] else wrong
+        if not records and (self.checked or not wrong):
+            return None
+        cache_dir = self.surroundings.cache_dir()
+        if cache_dir is None or not cache_dir.is_dir():
+            return None  # pip has no cache here (what finding it takes is surroundings.py's)
+        if not self.surroundings.cache_usable:
+            self.left_in_cache.extend(r.label for r in records)  # a cache safepip may not change
+            return None
+        found = self._check(cache_dir)
+        try:
+            moved = eviction.evict(
+                cache_dir, records, self.job.settings.quarantine_dir, found, keep=self.quarantined
+            )
+        except eviction.EvictionError as exc:
+            self.surroundings.cache_usable = False
+            self.left_in_cache.extend([*(r.label for r in records), *(c.label for c in found)])
+            if failed is None:
+                say(f"{exc}; it stays as it is.")
+            else:
+                failed.append(str(exc))
+            return None
+        self._tell(moved, records)
+        return moved
+
+    def _check(self, cache_dir: Path) -> list[cachecheck.Checked]:
+        """The first time: every cached file the command's pinned requirements could use, judged;
+        the bad ones."""
+        if self.checked:
+            return []
+        self.checked = True
+        facts = self.surroundings.pinned_facts()
+        if facts is None:
+            self.notes.append(
+                "pip could not say which files the requirements use, so safepip checked no cache entry "
+                "besides the ones pip reported"
+            )
+            return []
+        if facts.unreachable:
+            self.notes.append(
+                f"pip could not fetch {len(facts.unreachable)} index page(s), so safepip's check of the "
+                "cache did not cover those projects' files"
+            )
+        return [c for c in cachecheck.check(cache_dir, cachecheck.expectations(facts)) if c.bad]
+
+    def _tell(self, moved: eviction.Eviction, records: list[Mismatch]) -> None:
+        if moved.found:
+            self._found = tuple(c.to_found() for c in moved.found)
+            what = "; ".join(f"{f.label}: {f.sentence}" for f in self._found)
+            more = "more " if records else ""
+            say(f"safepip's check of the cache found {len(self._found)} {more}corrupted entr"
+                f"{'y' if len(self._found) == 1 else 'ies'} pip had not reached: {what}")  # fmt: skip
+        if moved.count:
+            assert moved.quarantine is not None
+            self.quarantined.append(moved.quarantine)
+            self._quarantine = str(moved.quarantine)
+            say(f"moved {moved.count} file(s) out of pip's cache into {moved.quarantine}")
+        if moved.pruned:
+            names = ", ".join(f.name for f in moved.pruned)
+            total = sum(f.size for f in moved.pruned)
+            say(f"deleted {len(moved.pruned)} old quarantine folder(s) ({total} bytes; quarantine kept "
+                f"to two weeks and 512 MB): {names}")  # fmt: skip
 
     def no_cache(self) -> Attempt:
         return self._pip(Rung.NO_CACHE, self._args(no_cache=True), cache_bypassed=True)
@@ -244,4 +333,6 @@ class Rungs:
             in_fresh_venv=in_fresh_venv,
             interrupted=interrupted,
             argv=tuple(result.argv),
+            found=self._found,
+            quarantine=self._quarantine,
         )

@@ -1,9 +1,11 @@
 """What the ladder learns about its surroundings, once, at the first mismatch: where pip's cache is
 and whether safepip may change it, the target environment (its prefix and pip version), and what the
-index publishes for a release.
+index publishes for the releases the command pins (for the check of the cache, and to tell a stale
+pin from damaged bytes).
 
-The first two come from one probe (pip/probes.py), started at once and read when first needed,
-while safepip asks the index for its hashes.
+The first two come from one probe (pip/probes.py); the third is pip's own answer about the index
+(pip/index.py), started the moment pip failed (recovery/early.py) or with the probe. They run side
+by side, and each answer is read when it is first needed.
 """
 
 from __future__ import annotations
@@ -21,8 +23,18 @@ from safepip.recovery.planner import Context
 
 
 class Surroundings:
-    def __init__(self, job: Job) -> None:
+    def __init__(
+        self, job: Job, *, ask_pinned: bool = True, pinned_probe: probes.Helper | None = None
+    ) -> None:
         self.job = job
+        #: Whether to ask pip about the command's pinned requirements (safepip verify-cache
+        #: without requirements has none).
+        self._ask_pinned = ask_pinned
+        #: The question about every release the command pins (pip/index.py), once started (by
+        #: early.py, the moment pip failed, or by `start`).
+        self._pinned_probe: probes.Helper | None = pinned_probe
+        self._pinned: index.IndexFacts | None = None
+        self._pinned_known = False
         self._probe: probes.Probe | None = None
         self._started = False
         self._cache_dir: Path | None = None
@@ -39,19 +51,30 @@ class Surroundings:
     # -- asked at the first mismatch --------------------------------------------------------------
 
     def start(self) -> None:
-        """Start the probe of the target: its environment, and what its pip makes of the command line."""
+        """Start the probe of the target (its environment, and what its pip makes of the command
+        line) and, unless it runs already, the question about the pinned releases."""
         if self._started:
             return
         self._started = True
+        line = self.job.line
+        if self._pinned_probe is None and self._ask_pinned and not line.no_cache_dir:
+            try:
+                self._pinned_probe = index.start(
+                    self.job.target.python, line, self.job.env, index.EVERY_PINNED
+                )
+            except (OSError, ValueError):
+                self._pinned_probe = None
         try:
-            self._probe = probes.Probe(self.job.target.python, self.job.env, probes.request(self.job.line))
+            self._probe = probes.Probe(self.job.target.python, self.job.env, probes.request(line))
         except (OSError, ValueError):
             self._probe = None
 
     def stop(self) -> None:
-        """Stop the probe if it still runs (the run ends without needing its answer)."""
+        """Stop the probes still running (the run ends without needing their answers)."""
         if self._probe is not None:
             self._probe.cancel()
+        if self._pinned_probe is not None:
+            self._pinned_probe.cancel()
 
     def cache_dir(self) -> Path | None:
         """pip's cache directory, when safepip knows it; `cache_usable` says whether it may change it.
@@ -169,6 +192,15 @@ class Surroundings:
 
     # -- the index --------------------------------------------------------------------------------
 
+    def pinned_facts(self) -> index.IndexFacts | None:
+        """The command's pinned requirements and every file of their releases, as pip answered;
+        None when it could not."""
+        if not self._pinned_known:
+            self._pinned_known = True
+            self.start()
+            self._pinned = index.answer(self._pinned_probe) if self._pinned_probe is not None else None
+        return self._pinned
+
     def with_index_facts(self, records: list[Mismatch]) -> list[Mismatch]:
         """`records`, each with what the index publishes where pip's report left that out or it matters.
 
@@ -183,6 +215,13 @@ class Surroundings:
             key = (record.name or "", record.version or "")
             if key not in self._releases and key not in missing:
                 missing.append(key)
+        pinned = self.pinned_facts() if missing else None
+        if pinned is not None:
+            for key in list(missing):
+                files = pinned.release(*key)
+                if files:
+                    self._releases[key] = list(files)
+                    missing.remove(key)
         if missing:
             facts = index.ask(self.job.target.python, self.job.line, self.job.env, missing)
             for key in missing:
