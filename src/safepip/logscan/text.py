@@ -2,9 +2,13 @@
 
 Real pip output reaches safepip through many hands: a terminal (ANSI colours, CRLF, progress bars
 redrawn with bare CR), pip's own ``--log`` file (a timestamp on every line), Docker BuildKit
-(``#10 98.65 ``), CI log viewers (ISO timestamps), wrappers such as pipenv. This module removes those
-layers line by line, so the detector only sees pip's text. It streams: nothing here holds more than
-one line.
+(``#10 98.65 ``), CI log viewers (ISO timestamps, Buildkite's ``  | `` gutter, GitHub's viewer, which
+turns digit runs into links), wrappers such as pipenv, and the places people paste it (markdown
+quotes). This module removes those layers line by line, so the detector only sees pip's text. It
+streams: nothing here holds more than one line.
+
+What only a single report can show (a relay's prefix, a terminal's wrap width) is measured on the
+report's head sentence instead (paste.py).
 """
 
 from __future__ import annotations
@@ -30,18 +34,32 @@ _ANSI = re.compile(
 DOWNLOADING = re.compile(r"^\s*Downloading (?P<what>\S+)")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 
-# Prefixes that tools put before every line they relay. Order matters: the first match is removed,
-# then the list is tried again, because prefixes stack (a CI timestamp before a BuildKit column).
-_PREFIXES = [
+# Prefixes that tools put before every line they relay, one alternative each. The first that matches
+# is removed and the line tried again, because prefixes stack (a CI timestamp before a BuildKit
+# column, a markdown quote before pipenv's label).
+_PREFIX = re.compile(
+    r"""
+    # (labels, after whatever indentation a paste added before every line)
+    [ \t]*(?:
     # pip --log, GitHub Actions, most CI systems: 2024-05-07T10:11:12,345 or ...12.3456789Z
-    re.compile(r"^\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d(?:[.,]\d+)?(?:Z|[+-]\d\d:?\d\d)?\s"),
+    \d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d(?:[.,]\d+)?(?:Z|[+-]\d\d:?\d\d)?\s
     # Docker BuildKit plain progress: "#10 98.65 "
-    re.compile(r"^#\d+ \d+(?:\.\d+)? "),
+    | \#\d+[ ]\d+(?:\.\d+)?[ ]
     # pipenv re-raising pip's output: "[pipenv.exceptions.InstallError]: "
-    re.compile(r"^\[pipenv\.exceptions\.\w+\]:\s?"),
+    | \[pipenv\.exceptions\.\w+\]:\s?
     # GitLab CI collapsible section markers left in raw logs
-    re.compile(r"^section_(?:start|end):\d+:\S+\s?"),
-]
+    | section_(?:start|end):\d+:\S+\s?
+    )
+    # a markdown quote, perhaps nested, perhaps HTML-escaped on its way ("> ", ">>", "&gt; ")
+    | [ \t]*(?:(?:>|&gt;)[ \t]?)+
+    # the gutter of a CI log viewer (Buildkite: "  | "); no line of pip's starts with a bar
+    | [ \t]*\|(?:[ \t]|$)
+    """,
+    re.VERBOSE,
+)
+# GitHub's log viewer makes some digit runs links to log lines, and a copy keeps the Markdown:
+# "sha2[56](https://github.com/o/r/actions/runs/1/job/2#step:6:57)". Specific enough to undo anywhere.
+_VIEWER_LINK = re.compile(r"\[(\d+)\]\(https://github\.com/[^)\s]*#step:\d+:\d+\)")
 
 
 def clean_line(raw: str) -> str:
@@ -50,16 +68,17 @@ def clean_line(raw: str) -> str:
     if "\r" in line:
         # A terminal shows only what was written after the last carriage return.
         line = line.rstrip("\r").rsplit("\r", 1)[-1]
-    line = _ANSI.sub("", line)
-    line = _CONTROL.sub("", line)
-    stripped = True
-    while stripped:
-        stripped = False
-        for prefix in _PREFIXES:
-            new = prefix.sub("", line, count=1)
-            if new != line:
-                line, stripped = new, True
-                break
+    # Each step is skipped when its mark is absent: this runs on every line of logs of any size.
+    if "\x1b" in line:
+        line = _ANSI.sub("", line)
+    if not line.isprintable():
+        line = _CONTROL.sub("", line)
+    if "](https://github.com/" in line:
+        line = _VIEWER_LINK.sub(r"\1", line)
+    prefix = _PREFIX.match(line)
+    while prefix and prefix.end():
+        line = line[prefix.end() :]
+        prefix = _PREFIX.match(line)
     # Trailing spaces stay: in a hard-wrapped line they can be part of the text (the detector
     # decides); terminal padding is removed where a logical line ends.
     return line

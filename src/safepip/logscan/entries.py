@@ -1,0 +1,170 @@
+"""From one entry of pip's report to a mismatch record, with only what the text really holds.
+
+An entry line reads ``<requirement> from <url> (from <where>):``, ``<url>:`` or ``unknown package:``
+(pip's ``str(InstallRequirement)``). The record takes the groups whose every digest has its
+algorithm's length; the URL only when it is whole (one token, and a ``#<alg>=`` fragment of the
+right length: a fragment cut by a wrap, ``#sha256=1``, is no hash of the index's, and the URL it ends
+is not the one pip printed); name and version from the requirement, else from the file name.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from typing import Any
+
+from packaging.requirements import InvalidRequirement, Requirement
+from packaging.utils import (
+    InvalidSdistFilename,
+    InvalidWheelFilename,
+    parse_sdist_filename,
+    parse_wheel_filename,
+)
+
+from safepip.logscan.digests import ALGORITHMS, is_digest
+from safepip.logscan.report import Entry, Group
+from safepip.logscan.text import file_name, parses_as_url
+from safepip.records import Mismatch
+
+_FRAGMENT = re.compile(rf"[#&](?P<alg>{ALGORITHMS})=(?P<hex>[^&#\s]*)")
+# A fragment cut before its "=": "...whl#sha25".
+_CUT_FRAGMENT = re.compile(r"#[A-Za-z0-9_]*$")
+# pip's own words around the parts, read without the spaces a wrap at a space may have taken.
+_COMES_FROM = re.compile(r"\s*\(from\s*(?P<from>.*?)\)?$")
+_REQ_FILE = re.compile(r"-[rc]\s*(?P<file>.+?)\s*\(line\s*(?P<line>\d+)\)")
+_FROM = re.compile(r"\s*from\s*(?=[A-Za-z][A-Za-z0-9+.-]*://|file:)")
+_ENTITY = re.compile(r"&(?:lt|gt|amp|quot|apos|#\d+|#x[0-9a-fA-F]+);")
+_SPACE = re.compile(r"\s")
+_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
+
+
+def complete_groups(groups: list[Group]) -> dict[str, dict[str, Any]]:
+    """{algorithm: {"expected": [...], "got": x}} for each group the text holds whole."""
+    out: dict[str, dict[str, Any]] = {}
+    for group in groups:
+        alg = group.algorithm
+        if (
+            group.got is not None
+            and is_digest(alg, group.got)
+            and group.expected
+            and all(is_digest(alg, e) for e in group.expected)
+            and alg not in out
+        ):
+            out[alg] = {"expected": list(group.expected), "got": group.got}
+    return out
+
+
+def records(entry: Entry, sources: dict[str, bool]) -> list[Mismatch]:
+    complete = complete_groups(entry.groups)
+    if not complete:
+        # A digest of the wrong length means the text was cut or is not pip's: report nothing
+        # rather than a mismatch that did not happen.
+        return []
+    text = entry.text.strip()
+    if "&" in text and _ENTITY.search(text):
+        text = html.unescape(text)  # the page it was copied from escaped it
+    if text.endswith(":"):
+        text = text[:-1].rstrip()
+    comes_from = None
+    where = _COMES_FROM.search(text)
+    if where:
+        comes_from = where.group("from")
+        text = text[: where.start()]
+    requirement: str | None
+    url: str | None = None
+    if text == "unknown package":
+        requirement = None
+    else:
+        split = _FROM.search(text)
+        if split:
+            requirement, url = text[: split.start()].strip(), text[split.end() :]
+        elif "://" in text:
+            requirement, url = None, text
+        else:
+            requirement = text
+    published_alg = published = None
+    if url is not None:
+        url = _whole_url(url, entry)
+        fragment = _FRAGMENT.search(url) if url else None
+        if fragment:
+            published_alg, published = fragment.group("alg"), fragment.group("hex")
+    name, version = _name_and_version(requirement, url)
+    req_file = req_line = None
+    if comes_from:
+        file_match = _REQ_FILE.search(comes_from)
+        if file_match:
+            req_file, req_line = file_match.group("file"), int(file_match.group("line"))
+    alg = next(iter(complete))
+    filename = file_name(url).lower() if url else None
+    return [
+        Mismatch(
+            name=name,
+            version=version,
+            url=url,
+            expected=tuple(e for data in complete.values() for e in data["expected"]),
+            got=complete[alg]["got"],
+            algorithm=alg,
+            from_cache=_source_of(filename, sources),
+            published_hash=published,
+            published_algorithm=published_alg,
+            requirement=requirement or None,
+            requirements_file=req_file,
+            requirements_line=req_line,
+            comes_from=comes_from,
+            by_algorithm=complete if len(complete) > 1 else {},
+        )
+    ]
+
+
+def _whole_url(url: str, entry: Entry) -> str | None:
+    """`url` when the text holds it whole; None when a paste may have cut or garbled it."""
+    if not url or _SPACE.search(url) or entry.joined_cut or not parses_as_url(url):
+        return None
+    if _CUT_FRAGMENT.search(url):
+        return None
+    for fragment in _FRAGMENT.finditer(url):
+        if not is_digest(fragment.group("alg"), fragment.group("hex")):
+            return None
+    return url
+
+
+def _name_and_version(requirement: str | None, url: str | None) -> tuple[str | None, str | None]:
+    name = version = None
+    if requirement:
+        try:
+            req = Requirement(requirement)
+        except InvalidRequirement:
+            token = _NAME.match(requirement)
+            name = token.group(0) if token else None
+        else:
+            name = req.name
+            pins = [s for s in req.specifier if s.operator in ("==", "===") and "*" not in s.version]
+            if len(pins) == 1:
+                version = pins[0].version
+    if url and (name is None or version is None):
+        filename = file_name(url)
+        parsed: tuple[Any, ...] | None = None
+        try:
+            if filename.endswith(".whl"):
+                parsed = parse_wheel_filename(filename)
+            else:
+                parsed = parse_sdist_filename(filename)
+        except (InvalidWheelFilename, InvalidSdistFilename):
+            parsed = None
+        if parsed is not None:
+            name = name or str(parsed[0])
+            version = version or str(parsed[1])
+    return name, version
+
+
+def _source_of(filename: str | None, sources: dict[str, bool]) -> bool | None:
+    if not filename:
+        return None
+    if filename in sources:
+        return sources[filename]
+    if filename + ".metadata" in sources:
+        # Only the wheel's PEP 658 metadata was fetched, and pip names the wheel in its report.
+        return sources[filename + ".metadata"]
+    # A hard-wrapped "Using cached" line leaves only the start of the file name on its line.
+    partial = [name for name in sources if len(name) >= 8 and filename.startswith(name)]
+    return sources[max(partial, key=len)] if partial else None

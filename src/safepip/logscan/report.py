@@ -1,0 +1,315 @@
+"""One hash-mismatch report of pip's, read line by line as it streams past, whatever a paste did to it.
+
+pip 8 to 26 prints, after its head sentence, one block per file::
+
+        <entry>:                        "<req> from <url> (from ...)", "<url>" or "unknown package"
+            Expected <alg> <hex>
+            Expected     or <hex>       more pins of the same algorithm
+                 Got        <hex>
+                                        a blank line; another algorithm's Expected/Got may follow
+
+The reader anchors on pip's fixed words (``Expected <alg>``, ``Expected or``, ``Got``, the head's
+``tampered with them.``), never on layout, because pastes lose it: indentation stripped, blank lines
+dropped or doubled, runs of spaces collapsed, lines joined into one. What the layout used to decide
+is decided this way instead:
+
+- a **digest** is exactly its algorithm's length (digests.py). One cut by a wrap, or moved onto a
+  line of its own, is re-joined only from lines that hold nothing but hex, and only to that exact
+  length (or, when the head showed the terminal's width, from a piece that filled it);
+- an **entry** is what follows the head or a ``Got``: it must start like pip's (a project name, a
+  URL, ``unknown package``), and it runs until its ``Expected`` line. A line after it continues it
+  while it is not closed by pip's final colon; after that colon only when the line before filled the
+  terminal's width (measured on the head) or, with pip's indentation intact, when the line is flush;
+- the report ends at the first line that is none of these: prose after a paste, the next log line.
+
+A record is what a complete group gives (every pinned digest and the received one at full length);
+anything less gives nothing (entries.py). The block is bounded in lines and characters, so a log of
+reports that never end is read in bounded memory.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from safepip.logscan.digests import ALGORITHMS, HEX_LENGTH
+from safepip.logscan.paste import Paste, find_head
+from safepip.logscan.text import MAX_LINE, clean_line
+
+_EXPECTED = re.compile(
+    rf"Expected\s+(?P<alg>{ALGORITHMS}|or)(?![0-9A-Za-z])\s*(?P<hex>[0-9a-fA-F]*)(?P<rest>.*)$"
+)
+_GOT = re.compile(r"Got(?:\s+(?P<hex>[0-9a-fA-F]*))?(?P<rest>(?:\s.*)?|[^0-9A-Za-z].*)$")
+# A line that only continues a digest: hex, then at most what a paste closes with (a backtick).
+_HEX_LINE = re.compile(r"(?P<hex>[0-9a-fA-F]+)(?P<rest>[\s`'\"*]*)$")
+# Lines that are neither pip's nor prose: separators of CI viewers, code fences, prefix-only lines.
+_SEPARATOR = re.compile(r"[-=_*~`|#]*$")
+_HEAD_END = re.compile(r"them\s*\.")
+# Several of pip's lines joined into one (a chat client): where the next one starts, at pip's words
+# or at a relay's label that started each line (a timestamp, BuildKit's column, pipenv's label).
+_JOINED = re.compile(
+    rf"""\s(?=Expected\s+(?:{ALGORITHMS}|or)\s+[0-9a-fA-F] | Got\s+[0-9a-fA-F]{{8}}
+    | \d{{4}}-\d\d-\d\d[T ]\d\d:\d\d:\d\d | \#\d+[ ]\d+\.\d+[ ] | \[pipenv\.exceptions\.)""",
+    re.VERBOSE,
+)
+# How an entry can start: a project name and what pip prints after one, or a URL.
+_ENTRY_START = re.compile(
+    r"""
+    [A-Za-z][A-Za-z0-9+.-]*:(?://|/?$)                       # a bare URL (or its scheme, cut)
+    | [A-Za-z0-9][A-Za-z0-9._-]*                             # a project name, then
+      (?:\[[^\]]*(?:\]|$))?                                  # its extras (perhaps cut)
+      (?:$ | \s*[@<>=!~;] | \s+(?:f(?:r(?:om?)?)?)?$ | \s+from\s)  # a specifier, "@ url" or "from"
+    """,
+    re.VERBOSE,
+)
+_UNKNOWN = "unknown package:"
+# An entry cut right after a URL's scheme or its host ("... from https:", "https://host:") is not
+# closed by that colon.
+_SCHEME_END = re.compile(r"(?:(?:^|\s)[A-Za-z][A-Za-z0-9+.-]*|://[^/\s]*):$")
+# A single pathological block cannot grow without bound, in lines or in characters (wrapped pieces
+# are joined, not counted as lines). A real report takes a few hundred characters a file.
+MAX_BLOCK_LINES = 10_000
+MAX_BLOCK_CHARS = 4 * 1024 * 1024
+_MAX_HEAD = 4096
+
+_HEAD, _ENTRY, _DIGESTS, _BETWEEN = range(4)
+#: What an unreadable digest is recorded as: never hex, never continued.
+_BAD = "?"
+
+
+@dataclass
+class Group:
+    """One algorithm's ``Expected``/``Got`` lines, as read (digests may be cut: entries.py checks)."""
+
+    algorithm: str
+    expected: list[str] = field(default_factory=list)
+    got: str | None = None
+
+
+@dataclass
+class Entry:
+    """One file's entry line and its groups."""
+
+    text: str
+    #: The entry stood indented as pip prints it (the paste kept pip's layout).
+    indented: bool
+    #: Re-joined from pieces of a window that cut the start of every line: the URL may miss text.
+    joined_cut: bool = False
+    groups: list[Group] = field(default_factory=list)
+
+
+def could_start_entry(text: str) -> bool:
+    """Whether `text` (without indentation) can be the start of pip's entry line."""
+    if text.startswith(_UNKNOWN) or (text and _UNKNOWN.startswith(text)):
+        return True
+    return _ENTRY_START.match(text) is not None
+
+
+def _closed(text: str) -> bool:
+    text = text.rstrip()
+    return text.endswith(":") and (text.endswith(_UNKNOWN) or not _SCHEME_END.search(text))
+
+
+def _joined_pieces(text: str) -> list[str]:
+    cuts = [m.end() for m in _JOINED.finditer(text) if text[: m.start()].strip()]
+    if not cuts:
+        return [text]
+    return [clean_line(text[i:j].lstrip()) for i, j in zip([0, *cuts], [*cuts, len(text)])]
+
+
+class Report:
+    """The entries of one report, gathered from the physical lines that follow its head."""
+
+    def __init__(self, line: str, start: int, left_cut: bool, width: int | None = None) -> None:
+        self.paste = Paste(line, start, left_cut)
+        line = self.paste.ungap(line)
+        self.entries: list[Entry] = []
+        self.entry: Entry | None = None
+        self.group: Group | None = None
+        self.state = _HEAD
+        self.head = ""
+        self.ended = False
+        #: The terminal's width, once the head showed itself wrapped (its first piece fills it).
+        self.width = None if width is None else width - len(self.paste.prefix_text)
+        # Widths are compared without the head's prefix: lines that carry it lose it too, and a
+        # terminal's continuation lines never had it.
+        self._head_piece = len(line) - len(self.paste.prefix_text)
+        #: Whether the physical line read last, and the one being read, fill that width: a piece
+        #: that does may go on on the next line.
+        self._last_full = False
+        self._this_full = False
+        #: Whether the digest read last may go on on the next line (it ended its line, short).
+        self._open = False
+        self._lines = 1
+        self._chars = len(line)
+        self._take_head(line[start:], first=True)
+
+    # -- reading ----------------------------------------------------------------------------------
+
+    def feed(self, line: str) -> bool:
+        """Take the next cleaned physical line; False once it is not part of this report."""
+        if self.ended:
+            return False
+        self._lines += 1
+        self._chars += len(line)
+        if self._lines > MAX_BLOCK_LINES or self._chars > MAX_BLOCK_CHARS or find_head(line):
+            return self._end()
+        text = self.paste.unprefix(self.paste.ungap(line))
+        if not text.strip():
+            return True  # blank lines: pip's own after a Got, doubled or dropped by a paste
+        # A piece as long as the head's first one can be a piece of a wrapped line (longer: the
+        # head's line lost a relay's label to the cleaner that a continuation line never had).
+        self._this_full = self.width is not None and len(text) >= self.width
+        taken = self._take_head(text) if self.state == _HEAD else self._take(text)
+        self._last_full = self._this_full
+        return taken
+
+    def _take_head(self, text: str, first: bool = False) -> bool:
+        if first:
+            self.head = text
+        else:
+            body = text.lstrip()
+            if _SEPARATOR.match(body.rstrip()):
+                return True
+            # A wrap's piece joins the head without the indentation a paste gave it (it holds
+            # nothing that needs it: the head is only read for its end).
+            ends = _HEAD_END.search(self.head + body)
+            indented = text.startswith(("  ", "\t"))
+            if not ends and (
+                _EXPECTED.match(body) or body.startswith("Got") or (indented and could_start_entry(body))
+            ):
+                # pip's indented block has begun: the head was cut short or garbled on its way.
+                self.state = _BETWEEN
+                return self._take(text)
+            if len(self.head) + len(body) > _MAX_HEAD:
+                return self._end()
+            if self.width is None:
+                # The head goes on on this line: the terminal wrapped it, and its first piece
+                # filled the terminal's width.
+                self.width = self._head_piece
+            self.head += body
+        end = _HEAD_END.search(self.head)
+        if end is None:
+            return True
+        rest = self.head[end.end() :]
+        self.head = self.head[: end.end()]
+        self.state = _BETWEEN
+        # A chat client may have joined the first entry onto the head's line.
+        return self._take(rest) if rest.strip() else True
+
+    def _take(self, text: str) -> bool:
+        body = text.strip()
+        pieces = [text]
+        if body.find("Expected", 1) > 0 or body.find("Got", 1) > 0:
+            pieces = _joined_pieces(text)
+        for piece in pieces:
+            if _SEPARATOR.match(piece.strip()):
+                continue  # blank, or a separator line of a CI viewer, a code fence
+            if not self._take_one(piece):
+                return False
+        return True
+
+    def _take_one(self, text: str) -> bool:
+        body = text.lstrip()
+        if self._open and self._continue_digest(body):
+            return True
+        self._open = False
+        expected = _EXPECTED.match(body)
+        got = _GOT.match(body) if expected is None else None
+        if self.state == _ENTRY:
+            assert self.entry is not None
+            if expected and expected.group("alg") != "or":
+                return self._start_group(expected)
+            if expected or got:
+                return self._end()
+            return self._continue_entry(text)
+        if self.state == _DIGESTS:
+            assert self.group is not None
+            if expected and expected.group("alg") == "or":
+                self.group.expected.append(self._digest(expected.group("hex"), expected.group("rest")))
+                return True
+            if expected:
+                return self._start_group(expected)  # the group before lacks its Got: it stays incomplete
+            if got:
+                rest = got.group("rest")
+                self.group.got = self._digest(got.group("hex") or "", rest)
+                self.state = _BETWEEN
+                if rest[:1].isspace() and rest.strip() and not self._open:
+                    return self._take(rest)  # lines joined: the next one follows the digest
+                return True
+            return self._end()
+        # Between entries (or right after the head).
+        if expected:
+            if expected.group("alg") == "or" or self.entry is None:
+                return self._end()
+            return self._start_group(expected)  # another algorithm for the same file
+        if got or not could_start_entry(body):
+            return self._end()
+        if self.entry is not None:
+            self.entries.append(self.entry)
+        self.entry = Entry(body, indented=text.startswith(("  ", "\t")))
+        self.group = None
+        self.state = _ENTRY
+        return True
+
+    def _start_group(self, expected: re.Match[str]) -> bool:
+        assert self.entry is not None
+        self.group = Group(expected.group("alg"))
+        self.entry.groups.append(self.group)
+        self.group.expected.append(self._digest(expected.group("hex"), expected.group("rest")))
+        self.state = _DIGESTS
+        return True
+
+    def _digest(self, hex_text: str, rest: str) -> str:
+        """A digest as read; `_open` says whether the next line may continue it."""
+        if rest[:1].isalnum():
+            return _BAD  # hex run into other letters: not a digest at all
+        assert self.group is not None
+        self._open = not rest.strip() and len(hex_text) < HEX_LENGTH[self.group.algorithm]
+        return hex_text
+
+    def _continue_digest(self, body: str) -> bool:
+        """Re-join a digest cut by a wrap (or moved onto a line of its own) from a line of hex."""
+        line = _HEX_LINE.match(body)
+        if line is None:
+            return False
+        assert self.group is not None
+        so_far = self.group.got if self.group.got is not None else self.group.expected[-1]
+        need = HEX_LENGTH[self.group.algorithm] - len(so_far)
+        piece = line.group("hex")
+        # Exactly the missing part, or a piece of a line that filled the terminal's width.
+        if not (len(piece) == need or (len(piece) < need and (self._last_full or self._this_full))):
+            return False
+        if self.group.got is not None:
+            self.group.got = so_far + piece
+        else:
+            self.group.expected[-1] = so_far + piece
+        self._open = len(piece) < need and not line.group("rest").strip()
+        return True
+
+    def _continue_entry(self, text: str) -> bool:
+        entry = self.entry
+        assert entry is not None
+        flush = not text[:1].isspace()
+        if _closed(entry.text) and not (
+            (self._last_full and not entry.text[-1:].isspace()) or (entry.indented and flush)
+        ):
+            return self._end()
+        # Without the continuation's indentation: a paste's, never pip's. A URL, the one part that
+        # matters whole, holds no space; one lost where a wrap or an editor broke the line at a
+        # space costs nothing, because entries.py reads pip's own words without it.
+        entry.text += text.lstrip()
+        entry.joined_cut = entry.joined_cut or self.paste.left_cut
+        if len(entry.text) > MAX_LINE or not could_start_entry(entry.text.lstrip()):
+            return self._end()
+        return True
+
+    def _end(self) -> bool:
+        self.ended = True
+        return False
+
+    # -- the result -------------------------------------------------------------------------------
+
+    def finished_entries(self) -> list[Entry]:
+        """Every entry read, the last one too."""
+        return [*self.entries, *([self.entry] if self.entry is not None else [])]
