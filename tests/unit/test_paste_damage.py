@@ -86,7 +86,8 @@ _EXCLUSIVE = {
         "left-cut",
         "markdown-quote",
     },
-    "left-cut": set(RELAYS),
+    # After a window's cut, indentation is the only measure of how much it took from an entry.
+    "left-cut": {*RELAYS, "strip-indent", "strip-indent-but-one", "collapse-spaces", "viewer-gutter"},
     "logger-on-head": {"space-gaps"},
     "collapse-spaces": {"space-gaps"},
     "strip-indent": {"space-gaps"},

@@ -8,7 +8,7 @@ short; each look-alike gives none. NOTES.md there says where each came from and 
 from __future__ import annotations
 
 import pytest
-from tests.support.corpus import LOOKALIKES, PASTED, as_printed, load
+from tests.support.corpus import CAPTURED, LOOKALIKES, PASTED, as_printed, load
 
 from safepip.logscan.digests import HEX_LENGTH
 from safepip.logscan.mismatches import detect
@@ -43,3 +43,16 @@ def test_every_digest_has_its_algorithms_length(path):
             assert all(len(digest) == HEX_LENGTH[algorithm] for digest in [*data["expected"], data["got"]])
         if record.published_hash is not None:
             assert len(record.published_hash) == HEX_LENGTH[record.published_algorithm]
+
+
+@pytest.mark.parametrize("columns", range(1, 13))
+def test_a_window_that_cut_more_than_pips_indentation_names_no_file(columns):
+    # A narrow window (D09) takes the first columns of every line: up to 4 cost only the entry's
+    # indentation; beyond that its name is cut ("ix==1.16.0"), and a record would name another file.
+    _, body = load(next(p for p in CAPTURED if p.name == "26.3-stale-pin.txt"))
+    cut = "".join(line[columns:] for line in body)
+    records = detect(cut.splitlines())
+    if columns <= 4:
+        assert [(r.name, r.version) for r in records] == [("alpha", "1.0")]
+    else:
+        assert records == []

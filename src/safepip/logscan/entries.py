@@ -21,7 +21,7 @@ from packaging.utils import (
     parse_wheel_filename,
 )
 
-from safepip.logscan.digests import ALGORITHMS, is_digest
+from safepip.logscan.digests import ALGORITHMS, HEX_LENGTH, is_digest
 from safepip.logscan.report import Entry, Group
 from safepip.logscan.text import file_name, parses_as_url
 from safepip.records import Mismatch
@@ -35,19 +35,23 @@ _REQ_FILE = re.compile(r"-[rc]\s*(?P<file>.+?)\s*\(line\s*(?P<line>\d+)\)")
 _FROM = re.compile(r"\s*from\s*(?=[A-Za-z][A-Za-z0-9+.-]*://|file:)")
 _ENTITY = re.compile(r"&(?:lt|gt|amp|quot|apos|#\d+|#x[0-9a-fA-F]+);")
 _SPACE = re.compile(r"\s")
+_SIMPLE_PIN = re.compile(r"([A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?)==([0-9]+(?:\.[0-9]+)*)$")
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
 
 
 def complete_groups(groups: list[Group]) -> dict[str, dict[str, Any]]:
-    """{algorithm: {"expected": [...], "got": x}} for each group the text holds whole."""
+    """{algorithm: {"expected": [...], "got": x}} for each group the text holds whole.
+
+    The report reads only hex into a digest (report.py), so its length decides."""
     out: dict[str, dict[str, Any]] = {}
     for group in groups:
         alg = group.algorithm
+        length = HEX_LENGTH[alg]
         if (
             group.got is not None
-            and is_digest(alg, group.got)
+            and len(group.got) == length
             and group.expected
-            and all(is_digest(alg, e) for e in group.expected)
+            and all(len(e) == length for e in group.expected)
             and alg not in out
         ):
             out[alg] = {"expected": list(group.expected), "got": group.got}
@@ -56,9 +60,10 @@ def complete_groups(groups: list[Group]) -> dict[str, dict[str, Any]]:
 
 def records(entry: Entry, sources: dict[str, bool]) -> list[Mismatch]:
     complete = complete_groups(entry.groups)
-    if not complete:
-        # A digest of the wrong length means the text was cut or is not pip's: report nothing
-        # rather than a mismatch that did not happen.
+    if not complete or entry.start_cut:
+        # A digest of the wrong length means the text was cut or is not pip's, and an entry that
+        # lost its start names another file: report nothing rather than a mismatch that did not
+        # happen.
         return []
     text = entry.text.strip()
     if "&" in text and _ENTITY.search(text):
@@ -130,7 +135,11 @@ def _whole_url(url: str, entry: Entry) -> str | None:
 
 def _name_and_version(requirement: str | None, url: str | None) -> tuple[str | None, str | None]:
     name = version = None
-    if requirement:
+    simple = _SIMPLE_PIN.match(requirement) if requirement else None
+    if simple:
+        # "name==1.2.3", most of what pip prints: what packaging would say, without its parser.
+        name, version = simple.group(1), simple.group(2)
+    elif requirement:
         try:
             req = Requirement(requirement)
         except InvalidRequirement:

@@ -21,8 +21,7 @@ from collections.abc import Iterable
 
 from safepip.logscan import entries
 from safepip.logscan.digests import EMPTY_SHA256, HEX_LENGTH
-from safepip.logscan.paste import find_head
-from safepip.logscan.report import Report
+from safepip.logscan.report import Report, start
 from safepip.logscan.text import clean_lines, file_name
 from safepip.records import Mismatch
 
@@ -36,8 +35,6 @@ _MAX_SOURCES = 10_000
 
 
 def _note_source(line: str, sources: dict[str, bool]) -> None:
-    if "Using cached" not in line and "Downloading" not in line:
-        return
     match = _SOURCE.match(line)
     if match:
         name = file_name(match.group("what")).lower()
@@ -57,32 +54,19 @@ def detect_clean(lines: Iterable[str]) -> list[Mismatch]:
     found: dict[object, Mismatch] = {}
     sources: dict[str, bool] = {}
     report: Report | None = None
-    previous = ""
+    previous = ""  # the last line that was not blank: a wrap may have cut the head's first words
     for line in lines:
-        if report is not None:
-            if report.feed(line):
-                previous = line or previous
-                continue
+        if report is not None and not report.feed(line):
             _collect(report, sources, found)
             report = None
-        head = find_head(line)
-        if (head is None or head[1]) and "THE HASHES" in line:
-            # A terminal's wrap may have cut pip's first words, "THESE PACKAGES DO NOT MATCH",
-            # in two: then the line before holds the head's start (and this is no window's cut).
-            # (The wrap may have fallen on the space, and a paste taken it from this line.)
-            for joined in (previous + line, previous + " " + line):
-                wrapped = find_head(joined)
-                if wrapped is not None and not wrapped[1] and wrapped[0] < len(previous):
-                    report = Report(joined, wrapped[0], False, width=len(previous))
-                    break
-            if report is not None:
-                previous = line
-                continue
-        previous = line if line.strip() else previous
-        if head is not None:
-            report = Report(line, *head)
-            continue
-        _note_source(line, sources)
+        # (Substring tests first: this runs on every line of logs of any size.)
+        if report is None:
+            if "DO NOT MATCH" in line or "THE HASHES" in line:
+                report = start(previous, line)
+            if report is None and ("Using cached" in line or "Downloading" in line):
+                _note_source(line, sources)
+        if line and not line.isspace():
+            previous = line
     if report is not None:
         _collect(report, sources, found)
     return list(found.values())

@@ -33,6 +33,8 @@ _CUT_HEAD = re.compile(
     + "|".join(re.escape(_FULL_START[i:]) for i in range(1, len(_FULL_START)))
     + ")?PACKAGES DO NOT MATCH THE HASHES"
 )
+# (Not ": ", which a wrap right after a traceback's exception name leaves as well.)
+_CUT_LABELS = frozenset(_FULL_START[i:7] for i in range(1, 5))
 _LABEL = re.compile(r"(?:ERROR|CRITICAL):\s*$")
 _SPACES = re.compile(r" {2,}")
 _DIGITS = re.compile(r"(\d+)")
@@ -44,7 +46,8 @@ def find_head(line: str) -> tuple[int, bool] | None:
         return None
     found = _HEAD.search(line)
     if found:
-        return found.start(), False
+        # "R: THESE ...": the window also took the first columns of "ERROR: ".
+        return found.start(), line[: found.start()] in _CUT_LABELS
     if _CUT_HEAD.match(line):
         return 0, True
     return None
@@ -57,7 +60,8 @@ class Paste:
 
     def __init__(self, head_line: str, start: int, left_cut: bool) -> None:
         self.left_cut = left_cut
-        self.prefix_text = _LABEL.sub("", head_line[:start])
+        # What a window left of "ERROR: " is no relay's label.
+        self.prefix_text = "" if left_cut else _LABEL.sub("", head_line[:start])
         self.prefix: re.Pattern[str] | None = None
         self.indent = len(self.prefix_text) - len(self.prefix_text.lstrip())
         label = self.prefix_text.lstrip()

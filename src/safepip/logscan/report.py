@@ -43,7 +43,8 @@ _GOT = re.compile(r"Got(?:\s+(?P<hex>[0-9a-fA-F]*))?(?P<rest>(?:\s.*)?|[^0-9A-Za
 # A line that only continues a digest: hex, then at most what a paste closes with (a backtick).
 _HEX_LINE = re.compile(r"(?P<hex>[0-9a-fA-F]+)(?P<rest>[\s`'\"*]*)$")
 # Lines that are neither pip's nor prose: separators of CI viewers, code fences, prefix-only lines.
-_SEPARATOR = re.compile(r"[-=_*~`|#]*$")
+_SEPARATOR_CHARS = "-=_*~`|#"
+_SEPARATOR = re.compile(rf"[{re.escape(_SEPARATOR_CHARS)}]*$")
 _HEAD_END = re.compile(r"them\s*\.")
 # Several of pip's lines joined into one (a chat client): where the next one starts, at pip's words
 # or at a relay's label that started each line (a timestamp, BuildKit's column, pipenv's label).
@@ -91,10 +92,12 @@ class Entry:
     """One file's entry line and its groups."""
 
     text: str
-    #: The entry stood indented as pip prints it (the paste kept pip's layout).
-    indented: bool
+    #: How far the entry stood indented (pip: 4; 0 when a paste stripped it).
+    indent: int
     #: Re-joined from pieces of a window that cut the start of every line: the URL may miss text.
     joined_cut: bool = False
+    #: That window took more columns than pip's indentation of the entry: its start is gone.
+    start_cut: bool = False
     groups: list[Group] = field(default_factory=list)
 
 
@@ -155,7 +158,7 @@ class Report:
         if self._lines > MAX_BLOCK_LINES or self._chars > MAX_BLOCK_CHARS or find_head(line):
             return self._end()
         text = self.paste.unprefix(self.paste.ungap(line))
-        if not text.strip():
+        if not text or text.isspace():
             return True  # blank lines: pip's own after a Got, doubled or dropped by a paste
         # A piece as long as the head's first one can be a piece of a wrapped line (longer: the
         # head's line lost a relay's label to the cleaner that a continuation line never had).
@@ -198,19 +201,14 @@ class Report:
         return self._take(rest) if rest.strip() else True
 
     def _take(self, text: str) -> bool:
-        body = text.strip()
-        pieces = [text]
-        if body.find("Expected", 1) > 0 or body.find("Got", 1) > 0:
-            pieces = _joined_pieces(text)
-        for piece in pieces:
-            if _SEPARATOR.match(piece.strip()):
-                continue  # blank, or a separator line of a CI viewer, a code fence
-            if not self._take_one(piece):
-                return False
-        return True
-
-    def _take_one(self, text: str) -> bool:
         body = text.lstrip()
+        if body.find("Expected", 1) < 0 and body.find("Got", 1) < 0:
+            return self._take_one(text, body)
+        return all(self._take_one(piece, piece.lstrip()) for piece in _joined_pieces(text))
+
+    def _take_one(self, text: str, body: str) -> bool:
+        if not body or (body[0] in _SEPARATOR_CHARS and _SEPARATOR.match(body.rstrip())):
+            return True  # blank, or a separator line of a CI viewer, a code fence
         if self._open and self._continue_digest(body):
             return True
         self._open = False
@@ -219,6 +217,13 @@ class Report:
         if self.state == _ENTRY:
             assert self.entry is not None
             if expected and expected.group("alg") != "or":
+                # pip indents the entry by 4 and Expected by 8: what is left of the 8 tells how
+                # many columns a window took (a paste that stripped or collapsed indentation
+                # leaves both the same).
+                indent = len(text) - len(body)
+                self.entry.start_cut = indent < 4 and (
+                    self.paste.left_cut or (self.entry.indent == 0 and indent > 0)
+                )
                 return self._start_group(expected)
             if expected or got:
                 return self._end()
@@ -247,7 +252,7 @@ class Report:
             return self._end()
         if self.entry is not None:
             self.entries.append(self.entry)
-        self.entry = Entry(body, indented=text.startswith(("  ", "\t")))
+        self.entry = Entry(body, indent=len(text) - len(body))
         self.group = None
         self.state = _ENTRY
         return True
@@ -292,7 +297,7 @@ class Report:
         assert entry is not None
         flush = not text[:1].isspace()
         if _closed(entry.text) and not (
-            (self._last_full and not entry.text[-1:].isspace()) or (entry.indented and flush)
+            (self._last_full and not entry.text[-1:].isspace()) or (entry.indent >= 2 and flush)
         ):
             return self._end()
         # Without the continuation's indentation: a paste's, never pip's. A URL, the one part that
@@ -313,3 +318,21 @@ class Report:
     def finished_entries(self) -> list[Entry]:
         """Every entry read, the last one too."""
         return [*self.entries, *([self.entry] if self.entry is not None else [])]
+
+
+def start(previous: str, line: str) -> Report | None:
+    """The report whose head is on `line`, or None. `previous` is the last line before it that was
+    not blank: a terminal's wrap may have cut pip's first words in two, and then it holds their
+    start (which also tells such a line from one a window cut on the left)."""
+    head = find_head(line)
+    if head is not None and head[1] and head[0] and previous.endswith("ERROR: "[: 7 - head[0]]):
+        # "... ERRO" / "R: THESE PACKAGES ...": the wrap fell inside pip's label.
+        return Report(previous + line, len(previous) + head[0], False, width=len(previous))
+    if (head is None or head[1]) and "THE HASHES" in line:
+        # "... THESE PACK" / "AGES DO NOT MATCH THE HASHES ...", the wrap perhaps on the space
+        # (which a paste then took from the start of the line).
+        for joined in (previous + line, previous + " " + line):
+            wrapped = find_head(joined)
+            if wrapped is not None and not wrapped[1] and wrapped[0] < len(previous):
+                return Report(joined, wrapped[0], False, width=len(previous))
+    return Report(line, *head) if head is not None else None
