@@ -13,9 +13,11 @@ report's head sentence instead (paste.py).
 
 from __future__ import annotations
 
+import codecs
+import io
 import re
 from collections.abc import Iterable, Iterator
-from typing import TextIO
+from typing import BinaryIO, TextIO
 from urllib.parse import unquote, urlsplit
 
 # A single line longer than this is not pip output worth reading (minified JSON, binary junk); cutting
@@ -102,6 +104,22 @@ def read_lines(stream: TextIO) -> Iterator[str]:
                 if not rest or rest.endswith(("\n", "\r")):
                     break
         yield line
+
+
+def decoded(stream: BinaryIO) -> io.TextIOWrapper:
+    """A log's bytes as text, read as pip writes its own log: UTF-8, with anything that is not
+    replaced rather than fatal (a paste can hold any bytes). A log saved by Windows PowerShell's
+    ``>`` is UTF-16: its byte-order mark, followed by text whose every other byte is zero."""
+    peek = getattr(stream, "peek", None)
+    start = bytes(peek(64)[:64]) if peek is not None else b""
+    encoding = "utf-8"
+    if start.startswith(codecs.BOM_UTF8):
+        encoding = "utf-8-sig"
+    elif len(start) >= 10 and start[:2] in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE):
+        high = 3 if start[:2] == codecs.BOM_UTF16_LE else 2  # where the first characters' zeros are
+        if not any(start[high : high + 8 : 2]):
+            encoding = "utf-16"
+    return io.TextIOWrapper(stream, encoding=encoding, errors="replace", newline="")
 
 
 def parses_as_url(text: str) -> bool:
