@@ -7,11 +7,18 @@ short; each look-alike gives none. NOTES.md there says where each came from and 
 
 from __future__ import annotations
 
+import io
+
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from packaging.requirements import Requirement
 from tests.support.corpus import CAPTURED, LOOKALIKES, PASTED, as_printed, load
 
+from safepip.logscan import entries
 from safepip.logscan.digests import HEX_LENGTH
 from safepip.logscan.mismatches import detect
+from safepip.logscan.text import decoded
 
 
 def test_the_corpora_are_there():
@@ -56,3 +63,30 @@ def test_a_window_that_cut_more_than_pips_indentation_names_no_file(columns):
         assert [(r.name, r.version) for r in records] == [("alpha", "1.0")]
     else:
         assert records == []
+
+
+@given(
+    st.from_regex(r"[A-Za-z0-9]([A-Za-z0-9._-]{0,20}[A-Za-z0-9])?", fullmatch=True),
+    st.from_regex(r"[0-9]{1,4}(\.[0-9]{1,4}){0,4}", fullmatch=True),
+)
+def test_a_simple_pin_is_read_as_packaging_reads_it(name, version):
+    # entries.py reads "name==1.2.3" without packaging's parser, for speed: the same answer.
+    requirement = Requirement(f"{name}=={version}")
+    (pin,) = requirement.specifier
+    assert entries._name_and_version(f"{name}=={version}", None) == (requirement.name, pin.version)
+
+
+@pytest.mark.parametrize(
+    ("data", "encoding"),
+    [
+        (b"\xff\xfeE\x00R\x00R\x00O\x00R\x00:\x00", "utf-16"),  # Windows PowerShell's `>`
+        (b"\xfe\xff\x00E\x00R\x00R\x00O\x00R\x00:", "utf-16"),
+        (b"\xef\xbb\xbfERROR: x\n", "utf-8-sig"),
+        (b"\xff\xfe\xfa\x00\nERROR: THESE PACKAGES", "utf-8"),  # bytes that only start like UTF-16
+        (b"caf\xe9\n", "utf-8"),
+    ],
+)
+def test_a_logs_encoding_is_read_from_its_first_bytes(data, encoding):
+    text = decoded(io.BufferedReader(io.BytesIO(data)))  # type: ignore[arg-type]
+    assert text.encoding == encoding
+    assert "\ufffd" not in text.read() or encoding == "utf-8"

@@ -17,13 +17,15 @@ from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import (
     InvalidSdistFilename,
     InvalidWheelFilename,
+    canonicalize_name,
     parse_sdist_filename,
     parse_wheel_filename,
 )
+from packaging.version import InvalidVersion, Version
 
 from safepip.logscan.digests import ALGORITHMS, HEX_LENGTH, is_digest
 from safepip.logscan.report import Entry, Group
-from safepip.logscan.text import file_name, parses_as_url
+from safepip.logscan.text import file_name, parses_as_url, without_viewer_links
 from safepip.records import Mismatch
 
 _FRAGMENT = re.compile(rf"[#&](?P<alg>{ALGORITHMS})=(?P<hex>[^&#\s]*)")
@@ -65,7 +67,8 @@ def records(entry: Entry, sources: dict[str, bool]) -> list[Mismatch]:
         # lost its start names another file: report nothing rather than a mismatch that did not
         # happen.
         return []
-    text = entry.text.strip()
+    # A viewer's link or an escape that a wrap cut in two is whole again once the entry is.
+    text = without_viewer_links(entry.text.strip())
     if "&" in text and _ENTITY.search(text):
         text = html.unescape(text)  # the page it was copied from escaped it
     if text.endswith(":"):
@@ -77,7 +80,7 @@ def records(entry: Entry, sources: dict[str, bool]) -> list[Mismatch]:
         text = text[: where.start()]
     requirement: str | None
     url: str | None = None
-    if text == "unknown package":
+    if text == "unknown package" or text.startswith("unknown package:"):
         requirement = None
     else:
         split = _FROM.search(text)
@@ -93,7 +96,10 @@ def records(entry: Entry, sources: dict[str, bool]) -> list[Mismatch]:
         fragment = _FRAGMENT.search(url) if url else None
         if fragment:
             published_alg, published = fragment.group("alg"), fragment.group("hex")
-    name, version = _name_and_version(requirement, url)
+    named = _name_and_version(requirement, url)
+    if named is None:
+        return []
+    name, version = named
     req_file = req_line = None
     if comes_from:
         file_match = _REQ_FILE.search(comes_from)
@@ -133,7 +139,13 @@ def _whole_url(url: str, entry: Entry) -> str | None:
     return url
 
 
-def _name_and_version(requirement: str | None, url: str | None) -> tuple[str | None, str | None]:
+def _name_and_version(requirement: str | None, url: str | None) -> tuple[str | None, str | None] | None:
+    """The project and version a record names: from the requirement, else from the file name.
+
+    None when the two disagree: pip's finder only takes files of the requirement's project and
+    version, so the text was damaged (a window that cut an entry's first letters, say) and
+    names another file. A direct URL (``name @ url``) may name any file, and is not compared.
+    """
     name = version = None
     simple = _SIMPLE_PIN.match(requirement) if requirement else None
     if simple:
@@ -143,27 +155,44 @@ def _name_and_version(requirement: str | None, url: str | None) -> tuple[str | N
         try:
             req = Requirement(requirement)
         except InvalidRequirement:
-            token = _NAME.match(requirement)
+            # A requirement packaging cannot read (an old pip's) still starts with its name; text
+            # with spaces in it is no requirement pip printed.
+            token = None if _SPACE.search(requirement) else _NAME.match(requirement)
             name = token.group(0) if token else None
         else:
             name = req.name
             pins = [s for s in req.specifier if s.operator in ("==", "===") and "*" not in s.version]
             if len(pins) == 1:
                 version = pins[0].version
-    if url and (name is None or version is None):
-        filename = file_name(url)
-        parsed: tuple[Any, ...] | None = None
-        try:
-            if filename.endswith(".whl"):
-                parsed = parse_wheel_filename(filename)
-            else:
-                parsed = parse_sdist_filename(filename)
-        except (InvalidWheelFilename, InvalidSdistFilename):
-            parsed = None
-        if parsed is not None:
-            name = name or str(parsed[0])
-            version = version or str(parsed[1])
-    return name, version
+    parsed = _file_release(url) if url else None
+    if parsed is None:
+        return name, version
+    project, released = parsed
+    if requirement and "@" not in requirement:
+        if name is not None and canonicalize_name(name) != project:
+            return None
+        if version is not None and _same_version(version, released) is False:
+            return None
+    return name or project, version or released
+
+
+def _file_release(url: str) -> tuple[str, str] | None:
+    filename = file_name(url)
+    try:
+        if filename.endswith(".whl"):
+            project, version, *_ = parse_wheel_filename(filename)
+        else:
+            project, version = parse_sdist_filename(filename)
+    except (InvalidWheelFilename, InvalidSdistFilename):
+        return None
+    return str(project), str(version)
+
+
+def _same_version(pinned: str, released: str) -> bool | None:
+    try:
+        return Version(pinned) == Version(released)
+    except InvalidVersion:
+        return None
 
 
 def _source_of(filename: str | None, sources: dict[str, bool]) -> bool | None:

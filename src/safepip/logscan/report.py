@@ -209,8 +209,13 @@ class Report:
     def _take_one(self, text: str, body: str) -> bool:
         if not body or (body[0] in _SEPARATOR_CHARS and _SEPARATOR.match(body.rstrip())):
             return True  # blank, or a separator line of a CI viewer, a code fence
-        if self._open and self._continue_digest(body):
-            return True
+        if self._open:
+            if self._continue_digest(body):
+                return True
+            if _HEX_LINE.match(body):
+                # Hex that does not complete the digest cut before it: the rest of the report
+                # cannot be placed (it would read as a project's name).
+                return self._end()
         self._open = False
         expected = _EXPECTED.match(body)
         got = _GOT.match(body) if expected is None else None
@@ -239,7 +244,9 @@ class Report:
                 rest = got.group("rest")
                 self.group.got = self._digest(got.group("hex") or "", rest)
                 self.state = _BETWEEN
-                if rest[:1].isspace() and rest.strip() and not self._open:
+                if rest[:1].isspace() and rest.strip():
+                    if len(self.group.got) != HEX_LENGTH[self.group.algorithm]:
+                        return self._end()  # a digest broken by spaces: nothing after it can be placed
                     return self._take(rest)  # lines joined: the next one follows the digest
                 return True
             return self._end()
@@ -330,8 +337,9 @@ def start(previous: str, line: str) -> Report | None:
         return Report(previous + line, len(previous) + head[0], False, width=len(previous))
     if (head is None or head[1]) and "THE HASHES" in line:
         # "... THESE PACK" / "AGES DO NOT MATCH THE HASHES ...", the wrap perhaps on the space
-        # (which a paste then took from the start of the line).
-        for joined in (previous + line, previous + " " + line):
+        # (which a paste then took from the start of the line), the line perhaps indented by the
+        # paste.
+        for joined in (previous + line, previous + " " + line, previous + line.lstrip()):
             wrapped = find_head(joined)
             if wrapped is not None and not wrapped[1] and wrapped[0] < len(previous):
                 return Report(joined, wrapped[0], False, width=len(previous))

@@ -75,8 +75,7 @@ def clean_line(raw: str) -> str:
         line = _ANSI.sub("", line)
     if not line.isprintable():
         line = _CONTROL.sub("", line)
-    if "](https://github.com/" in line:
-        line = _VIEWER_LINK.sub(r"\1", line)
+    line = without_viewer_links(line)
     prefix = _PREFIX.match(line)
     while prefix and prefix.end():
         line = line[prefix.end() :]
@@ -84,6 +83,11 @@ def clean_line(raw: str) -> str:
     # Trailing spaces stay: in a hard-wrapped line they can be part of the text (the detector
     # decides); terminal padding is removed where a logical line ends.
     return line
+
+
+def without_viewer_links(text: str) -> str:
+    """`text` with GitHub's log-viewer links turned back into the digits they were made of."""
+    return _VIEWER_LINK.sub(r"\1", text) if "](https://github.com/" in text else text
 
 
 def clean_lines(raw_lines: Iterable[str]) -> Iterator[str]:
