@@ -98,6 +98,29 @@ def ci_timestamps(text: str) -> str:
     return "\n".join(f"2025-03-05T00:39:{i % 60:02d}.{i:07d}Z {line}" for i, line in enumerate(_lines(text)))
 
 
+def gitlab(text: str, split_at: int = 0) -> str:
+    """D10b, GitLab (runner 17+, the default from 18.7): a timestamp, the stream and a flag on every
+    line. A line the runner received in pieces goes on in a line flagged ``+`` (with `split_at`,
+    every line longer than that is cut there)."""
+    out = []
+    for i, line in enumerate(_lines(text)):
+        stamp = f"2025-12-18T10:11:{i % 60:02d}.{i:06d}Z 01O"
+        pieces = [line[:split_at], line[split_at:]] if split_at and len(line) > split_at else [line]
+        out.append(f"{stamp} {pieces[0]}")
+        out.extend(f"{stamp}+{piece}" for piece in pieces[1:])
+    return "\n".join(out)
+
+
+def buildkite_times(text: str) -> str:
+    """D10b, Buildkite's agent: each line starts with an APC escape holding its time."""
+    return "\n".join(f"\x1b_bk;t={1698765432000 + i}\x07{line}" for i, line in enumerate(_lines(text)))
+
+
+def jenkins(text: str) -> str:
+    """D10b, Jenkins' timestamper plugin."""
+    return "\n".join(f"[10:11:{i % 60:02d}] {line}" for i, line in enumerate(_lines(text)))
+
+
 def pipenv(text: str) -> str:
     """D10c: pipenv re-raising pip's output."""
     return "\n".join("[pipenv.exceptions.InstallError]: " + line for line in _lines(text))

@@ -49,6 +49,10 @@ RELAYS: dict[str, Damage] = {
     "buildkit-seconds": lambda t, r: damage.buildkit(t, start=r.uniform(0.5, 300), seconds_only=True),
     "ci-timestamps": lambda t, r: damage.ci_timestamps(t),
     "pipenv": lambda t, r: damage.pipenv(t),
+    "gitlab": lambda t, r: damage.gitlab(t),
+    "gitlab-split": lambda t, r: damage.gitlab(t, r.randint(1, 300)),
+    "buildkite-times": lambda t, r: damage.buildkite_times(t),
+    "jenkins": lambda t, r: damage.jenkins(t),
     "logger-on-head": lambda t, r: damage.logger_on_head(t),
 }
 TERMINALS: dict[str, Damage] = {
@@ -93,7 +97,13 @@ _EXCLUSIVE = {
         "logger-on-head",
         "left-cut",
         "markdown-quote",
+        "gitlab",
+        "gitlab-split",
+        "jenkins",
     },
+    # GitLab's "+" joins a line to the one before it, which a terminal's wrap or a paste's blank
+    # line is not.
+    "gitlab-split": {*TERMINALS, "double-space"},
     # After a window's cut, indentation is the only measure of how much it took from an entry.
     "left-cut": {*RELAYS, "strip-indent", "strip-indent-but-one", "collapse-spaces", "viewer-gutter"},
     "logger-on-head": {"space-gaps"},

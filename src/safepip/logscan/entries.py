@@ -37,6 +37,7 @@ _REQ_FILE = re.compile(r"-[rc]\s*(?P<file>.+?)\s*\(line\s*(?P<line>\d+)\)")
 _FROM = re.compile(r"\s*from\s*(?=[A-Za-z][A-Za-z0-9+.-]*://|file:)")
 _ENTITY = re.compile(r"&(?:lt|gt|amp|quot|apos|#\d+|#x[0-9a-fA-F]+);")
 _SPACE = re.compile(r"\s")
+_SDIST_SUFFIX = re.compile(r"\.(?:tar\.gz|zip|tar\.bz2|tar\.xz|tgz|tar)$")
 _SIMPLE_PIN = re.compile(r"([A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?)==([0-9]+(?:\.[0-9]+)*)$")
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
 
@@ -96,7 +97,8 @@ def records(entry: Entry, sources: dict[str, bool]) -> list[Mismatch]:
         fragment = _FRAGMENT.search(url) if url else None
         if fragment:
             published_alg, published = fragment.group("alg"), fragment.group("hex")
-    named = _name_and_version(requirement, url)
+    filename = file_name(url) if url else None
+    named = _name_and_version(requirement, filename)
     if named is None:
         return []
     name, version = named
@@ -106,7 +108,6 @@ def records(entry: Entry, sources: dict[str, bool]) -> list[Mismatch]:
         if file_match:
             req_file, req_line = file_match.group("file"), int(file_match.group("line"))
     alg = next(iter(complete))
-    filename = file_name(url).lower() if url else None
     return [
         Mismatch(
             name=name,
@@ -115,7 +116,7 @@ def records(entry: Entry, sources: dict[str, bool]) -> list[Mismatch]:
             expected=tuple(e for data in complete.values() for e in data["expected"]),
             got=complete[alg]["got"],
             algorithm=alg,
-            from_cache=_source_of(filename, sources),
+            from_cache=_source_of(filename.lower() if filename else None, sources),
             published_hash=published,
             published_algorithm=published_alg,
             requirement=requirement or None,
@@ -139,7 +140,7 @@ def _whole_url(url: str, entry: Entry) -> str | None:
     return url
 
 
-def _name_and_version(requirement: str | None, url: str | None) -> tuple[str | None, str | None] | None:
+def _name_and_version(requirement: str | None, filename: str | None) -> tuple[str | None, str | None] | None:
     """The project and version a record names: from the requirement, else from the file name.
 
     None when the two disagree: pip's finder only takes files of the requirement's project and
@@ -164,20 +165,34 @@ def _name_and_version(requirement: str | None, url: str | None) -> tuple[str | N
             pins = [s for s in req.specifier if s.operator in ("==", "===") and "*" not in s.version]
             if len(pins) == 1:
                 version = pins[0].version
-    parsed = _file_release(url) if url else None
-    if parsed is None:
+    if not filename:
         return name, version
-    project, released = parsed
-    if requirement and "@" not in requirement:
-        if name is not None and canonicalize_name(name) != project:
-            return None
-        if version is not None and _same_version(version, released) is False:
-            return None
-    return name or project, version or released
+    if requirement and "@" not in requirement and not _agrees(name, version, filename):
+        return None
+    if name is None or version is None:
+        parsed = _file_release(filename)
+        if parsed is not None:
+            name, version = name or parsed[0], version or parsed[1]
+    return name, version
 
 
-def _file_release(url: str) -> tuple[str, str] | None:
-    filename = file_name(url)
+def _agrees(name: str | None, version: str | None, filename: str) -> bool:
+    """Whether a wheel's or an sdist's file name names this project and version (or cannot tell).
+
+    Read as the first two dash-separated parts, as pip's finder reads them; no tags are parsed."""
+    stem = filename[:-4] if filename.endswith(".whl") else _SDIST_SUFFIX.sub("", filename)
+    if stem == filename or "-" not in stem:
+        return True
+    if filename.endswith(".whl"):
+        project, released = stem.split("-")[:2]
+    else:
+        project, _, released = stem.rpartition("-")
+    if name is not None and canonicalize_name(name) != canonicalize_name(project):
+        return False
+    return version is None or version == released or _same_version(version, released) is not False
+
+
+def _file_release(filename: str) -> tuple[str, str] | None:
     try:
         if filename.endswith(".whl"):
             project, version, *_ = parse_wheel_filename(filename)

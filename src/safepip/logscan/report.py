@@ -222,13 +222,10 @@ class Report:
         if self.state == _ENTRY:
             assert self.entry is not None
             if expected and expected.group("alg") != "or":
-                # pip indents the entry by 4 and Expected by 8: what is left of the 8 tells how
-                # many columns a window took (a paste that stripped or collapsed indentation
-                # leaves both the same).
-                indent = len(text) - len(body)
-                self.entry.start_cut = indent < 4 and (
-                    self.paste.left_cut or (self.entry.indent == 0 and indent > 0)
-                )
+                # pip indents the entry by 4 and Expected by 8: when a window cut the head's
+                # start, what is left of the 8 tells how many columns it took. (A cut the head
+                # does not show leaves a name that its file contradicts: entries.py.)
+                self.entry.start_cut = self.paste.left_cut and len(text) - len(body) < 4
                 return self._start_group(expected)
             if expected or got:
                 return self._end()

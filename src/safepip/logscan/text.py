@@ -28,6 +28,7 @@ _ANSI = re.compile(
     r"""
     \x1b\[[0-?]*[ -/]*[@-~]          # CSI: colours, cursor movement
     | \x1b\][^\x07\x1b]*(?:\x07|\x1b\\)  # OSC: hyperlinks, window titles
+    | \x1b[P^_X][^\x07\x1b]*(?:\x07|\x1b\\)  # DCS, PM, APC, SOS: Buildkite's "\x1b_bk;t=...\x07" times
     | \x1b[@-Z\\-_]                  # other two-byte escapes
     """,
     re.VERBOSE,
@@ -43,8 +44,12 @@ _PREFIX = re.compile(
     r"""
     # (labels, after whatever indentation a paste added before every line)
     [ \t]*(?:
-    # pip --log, GitHub Actions, most CI systems: 2024-05-07T10:11:12,345 or ...12.3456789Z
-    \d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d(?:[.,]\d+)?(?:Z|[+-]\d\d:?\d\d)?\s
+    # pip --log, GitHub Actions, most CI systems: 2024-05-07T10:11:12,345 or ...12.3456789Z; GitLab
+    # adds its stream and a flag: "00O " starts a line, "00O+" goes on with the line before
+    \d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d(?:[.,]\d+)?(?:Z|[+-]\d\d:?\d\d)?
+      (?:[ ][0-9a-fA-F]{2}[OE](?:\+|[ ])|\s)
+    # Jenkins' timestamper: [2024-05-07T10:11:12.345Z] or [10:11:12]
+    | \[(?:\d{4}-\d\d-\d\d[T ])?\d\d:\d\d:\d\d(?:[.,]\d+)?(?:Z|[+-]\d\d:?\d\d)?\][ ]
     # Docker BuildKit plain progress: "#10 98.65 "
     | \#\d+[ ]\d+(?:\.\d+)?[ ]
     # pipenv re-raising pip's output: "[pipenv.exceptions.InstallError]: "
@@ -66,6 +71,12 @@ _VIEWER_LINK = re.compile(r"\[(\d+)\]\(https://github\.com/[^)\s]*#step:\d+:\d+\
 
 def clean_line(raw: str) -> str:
     """One physical line of output, minus terminal codes, redraws, relay prefixes and padding."""
+    return _cleaned(raw)[0]
+
+
+def _cleaned(raw: str) -> tuple[str, bool]:
+    """`clean_line`, and whether a relay's label said the line goes on with the one before."""
+    appends = False
     line = raw[:MAX_LINE].rstrip("\r\n")
     if "\r" in line:
         # A terminal shows only what was written after the last carriage return.
@@ -75,14 +86,16 @@ def clean_line(raw: str) -> str:
         line = _ANSI.sub("", line)
     if not line.isprintable():
         line = _CONTROL.sub("", line)
-    line = without_viewer_links(line)
+    if "](https://github.com/" in line:
+        line = without_viewer_links(line)
     prefix = _PREFIX.match(line)
     while prefix and prefix.end():
+        appends = appends or prefix.group().endswith("+")
         line = line[prefix.end() :]
         prefix = _PREFIX.match(line)
     # Trailing spaces stay: in a hard-wrapped line they can be part of the text (the detector
     # decides); terminal padding is removed where a logical line ends.
-    return line
+    return line, appends
 
 
 def without_viewer_links(text: str) -> str:
@@ -91,8 +104,18 @@ def without_viewer_links(text: str) -> str:
 
 
 def clean_lines(raw_lines: Iterable[str]) -> Iterator[str]:
+    """The cleaned lines; one a relay split (GitLab's "+" flag: the line goes on) joined again."""
+    pending: str | None = None
     for raw in raw_lines:
-        yield clean_line(raw)
+        line, appends = _cleaned(raw)
+        if appends and pending is not None and len(pending) + len(line) <= MAX_LINE:
+            pending += line
+            continue
+        if pending is not None:
+            yield pending
+        pending = line
+    if pending is not None:
+        yield pending
 
 
 def read_lines(stream: TextIO) -> Iterator[str]:
