@@ -142,4 +142,4 @@ def _helper_name(argv: list[str]) -> str:
         return "pip " + " ".join(a for a in argv[3:] if not a.startswith("-"))[:20]
     if "safepip-published" in " ".join(argv):
         return "the index's hashes"
-    return "the target's pip version"
+    return "the target and pip's options"

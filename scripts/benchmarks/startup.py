@@ -43,8 +43,8 @@ def startup(lab: Lab, report: Report) -> None:
     report.add(
         "start-up on top of pip (`safepip --version`)",
         f"{extra_ms:+.0f} ms ({median(times['safepip']) * 1000:.0f} vs {median(times['pip']) * 1000:.0f} ms)",
-        "<= 50 ms",
-        extra_ms <= 50,
+        "<= 25 ms",
+        extra_ms <= 25,
         extra_ms,
     )
     bare = subprocess.run([sys.executable, "-X", "importtime", "-c", "pass"], capture_output=True, text=True)

@@ -42,7 +42,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     previous = interrupts.start_run()
     try:
         code = _main(args)
+        # What is still buffered goes out now, where a closed pipe can be answered (below), not
+        # when Python exits and can only complain about it.
+        sys.stdout.flush()
         return interrupts.exit_code() if code == ExitCode.INTERRUPTED else code
+    except BrokenPipeError:
+        # Whoever read safepip's output went away (`| head`): end quietly, as `ls | head` does.
+        _silence_output()
+        return ExitCode.BROKEN_PIPE
     except KeyboardInterrupt:
         console.say("interrupted.", level=console.Level.WARNING)
         return interrupts.exit_code()
@@ -62,6 +69,21 @@ def main(argv: Sequence[str] | None = None) -> int:
         interrupts.restore(previous)
 
 
+def _silence_output() -> None:
+    """Point stdout and stderr at the null device, so that what is still buffered for the closed
+    pipe goes nowhere when Python flushes it at exit, instead of failing once more."""
+    try:
+        null = os.open(os.devnull, os.O_WRONLY)
+    except OSError:
+        return
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            os.dup2(null, stream.fileno())
+        except (OSError, ValueError, AttributeError):
+            pass  # not a real file (a test's StringIO): nothing is flushed to a pipe at exit
+    os.close(null)
+
+
 def _main(args: list[str]) -> int:
     asked = own.split(args, COMMANDS)
     if asked.show_help:
@@ -76,14 +98,13 @@ def _main(args: list[str]) -> int:
         return COMMANDS[asked.command](asked.command_args, settings.load(asked, os.environ))
     line = pipargs.parse(asked.pip_args)
     chosen = target.choose(line, os.environ)
-    if chosen.reason == "--python":
-        line = pipargs.parse(line.without_python_option())
     trace.event(
         "start",
         given=asked.pip_args,
         args=line.args,
         python=chosen.python,
         reason=chosen.reason,
+        install_python=chosen.install_python,
         recoverable=line.recoverable,
     )
     if not line.recoverable:
@@ -91,6 +112,8 @@ def _main(args: list[str]) -> int:
     # pip's -q/-v and --no-color on this command line apply to safepip's own lines too.
     console.configure(verbosity=pipargs.verbosity(line, os.environ), no_color="--no-color" in line.flags)
     console.say(f"running the pip of {chosen.python} (chosen by {chosen.reason})", level=console.Level.DETAIL)
+    if chosen.install_python != chosen.python:
+        console.say(f"pip runs its code under {chosen.install_python} (--python)", level=console.Level.DETAIL)
     return watch(asked, line, chosen, os.environ)
 
 

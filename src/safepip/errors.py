@@ -32,6 +32,9 @@ class ExitCode(IntEnum):
     INTERNAL_ERROR = 70
     #: Ctrl-C (SIGINT), by the shell convention 128 + 2.
     INTERRUPTED = 130
+    #: The reader of safepip's output went away (``| head``): safepip stops quietly, with the code a
+    #: shell reports for a program that SIGPIPE ended (128 + 13), as ``ls | head`` does.
+    BROKEN_PIPE = 141
     #: SIGTERM (128 + 15), sent to safepip by `kill` or a CI runner; SIGHUP gives 129 the same way.
     TERMINATED = 143
 

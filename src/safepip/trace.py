@@ -8,6 +8,10 @@ check, for every scenario, that safepip never weakened a pip command line.
 Nothing else changes when it is set: a record is written with one ``write`` in append mode (so
 several safepip processes can share the file), errors writing it are ignored, and nothing is ever
 read back. Without the variable, every call here returns at once. It is not a user setting.
+
+Credentials are masked in it as everywhere else safepip writes (output/redact.py): a trace is a file
+on disk too. Masking is the same for every command line, so the promise checker still compares the
+user's with pip's, option by option.
 """
 
 from __future__ import annotations
@@ -37,7 +41,13 @@ def event(kind: str, **data: Any) -> None:
         return
     import json  # only when tracing: json is not needed on pip's normal path
 
-    record = {"kind": kind, "invocation": INVOCATION, "pid": os.getpid(), "time": time.time(), **data}
+    from safepip.output import redact
+
+    masked = {
+        key: redact.argv(value) if isinstance(value, list) else redact.data(value)
+        for key, value in data.items()
+    }
+    record = {"kind": kind, "invocation": INVOCATION, "pid": os.getpid(), "time": time.time(), **masked}
     line = (json.dumps(record, default=str) + "\n").encode("utf-8")
     try:
         fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)

@@ -37,6 +37,7 @@ NORMAL_PATH = {
     "safepip.pip.args",
     "safepip.pip.launch",
     "safepip.pip.log",
+    "safepip.pip.options",
     "safepip.pip.runner",
     "safepip.pip.target",
 }

@@ -656,3 +656,99 @@ def test_an_older_and_a_newer_pip_share_one_cache(bench, cell, pair, tmp_path):
         )
         cached_entry(shared, bad_layout, url, good)
     cell(f"each pip's bad entry evicted alone (`{old_layout}/`, then `{new_layout}/`); the other kept")
+
+
+def installs_from_lock_files(version: str) -> bool:
+    """pip 26.1 and later install from a PEP 751 lock file: ``pip install -r pylock.toml``."""
+    return at_least(version, "26.1")
+
+
+def write_lock(path: Path, url: str, sha256: str) -> Path:
+    """A pylock.toml (PEP 751) locking alpha 1.0 to the wheel at `url` (pip wants that file name)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(
+        'lock-version = "1.0"\ncreated-by = "safepip tests"\n\n'
+        '[[packages]]\nname = "alpha"\nversion = "1.0"\n\n'
+        f'[[packages.wheels]]\nname = "{ALPHA}"\nurl = "{url}"\nhashes = {{ sha256 = "{sha256}" }}\n',
+        encoding="utf-8",
+    )
+    return path
+
+
+@versions
+@pytest.mark.parametrize("fault", ["cached", "corrupt_once"])
+@pytest.mark.matrix(column="pylock.toml ({fault})")
+def test_a_lock_file(bench, cell, version, fault):
+    """pip 26.1+ installs from pylock.toml and reports a mismatch there with the same head sentence:
+    safepip recovers it the same way. Older pips read the file as requirements and refuse it: their
+    own error, passed through."""
+    b = bench(version)
+    lock = write_lock(b.tmp / "lock" / "pylock.toml", b.index.file_url(ALPHA), b.index.sha256(ALPHA))
+    if not installs_from_lock_files(version):
+        result = b.safepip("install", *b.index.pip_args(), "-r", lock)
+        assert result.returncode == 1 and "Invalid requirement" in result.stderr
+        assert not safepip_lines(result.stderr) and b.index.downloads(ALPHA) == 0
+        cell("n/a: pip reads it as a requirements file (1)")
+        return
+    if fault == "cached":
+        warm = b.pip("download", "-d", b.tmp / "warm", *b.index.pip_args(), "-r", lock)
+        assert warm.returncode == 0, warm.stderr
+        corrupt_entry(b.cache, layout_of(version), b.index.file_url(ALPHA), (b.wheels / ALPHA).read_bytes())
+    else:
+        b.index.set_fault(ALPHA, "corrupt_once")
+    downloads = b.index.downloads(ALPHA)
+
+    result = b.safepip("install", *b.index.pip_args(), "-r", lock)
+
+    assert result.returncode == 0, result.stderr
+    assert b.installed().get("alpha") == "1.0"
+    # Once more after the eviction (and, for damage in transit, the first, bad download too).
+    assert b.index.downloads(ALPHA) == downloads + (1 if fault == "cached" else 2)
+    lines = safepip_lines(result.stderr)
+    # A locked link is not the index's: pip's finder, given the lock, lists the lock's own URL with
+    # no hash of the index's, so damage in transit may only be told as "match no pinned hash".
+    causes = (
+        ("the copy in pip's cache is corrupted",)
+        if fault == "cached"
+        else ("the download was damaged", "the bytes match no pinned hash")
+    )
+    assert any("alpha 1.0" in line and any(c in line for c in causes) for line in lines), lines
+    fixed = [line.split("Fixed by ", 1)[1] for line in lines if "Fixed by " in line]
+    assert len(fixed) == 1, lines
+    cell(f"0 · {fixed[0].split(' (')[0]} · {pip_runs(result)} runs")
+
+
+def has_python_option(version: str) -> bool:
+    """pip 22.3 and later run their own code under another interpreter: ``pip --python X``."""
+    return at_least(version, "22.3")
+
+
+@versions
+@pytest.mark.matrix(column="--python (no pip there)")
+def test_python_option_as_pip_runs_it(bench, cell, version, tmp_path):
+    """``safepip --python X install``: the bench's pip runs, with the option, under X (a virtualenv
+    without pip), and a corrupted cache entry is recovered there; older pips refuse the option."""
+    b = bench(version)
+    bare = tmp_path / f"bare-{version}"
+    made = run([sys.executable, "-m", "venv", "--without-pip", bare], env=b.env)
+    assert made.returncode == 0, made.stderr
+    req = b.requirements(ALPHA)
+    args = ["--python", bare, "install", *b.index.pip_args(), "-r", req]
+    if not has_python_option(version):
+        result = b.safepip(*args)
+        assert result.returncode == 2 and "no such option: --python" in result.stderr
+        assert not safepip_lines(result.stderr)
+        cell("n/a: no such option (2), passed through")
+        return
+    warm = b.pip("download", "-d", b.tmp / "warm", *b.index.pip_args(), "-r", req)
+    assert warm.returncode == 0, warm.stderr
+    corrupt_entry(b.cache, layout_of(version), b.index.file_url(ALPHA), (b.wheels / ALPHA).read_bytes())
+
+    result = b.safepip(*args)
+
+    assert result.returncode == 0, result.stderr
+    assert installed(venv_python(bare), b.env).get("alpha") == "1.0"
+    assert "alpha" not in b.installed()
+    fixed = [line.split("Fixed by ", 1)[1] for line in safepip_lines(result.stderr) if "Fixed by " in line]
+    assert len(fixed) == 1 and fixed[0].startswith("evict-and-retry"), result.stderr
+    cell(f"0 · evict-and-retry · installed under X · {pip_runs(result)} runs")

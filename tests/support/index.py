@@ -23,6 +23,8 @@ server is the smallest thing that behaves like PyPI or a mirror for that purpose
 * With ``metadata=True`` wheels also get PEP 658/714 metadata files (``<wheel>.metadata``,
   advertised with ``data-dist-info-metadata`` and ``data-core-metadata``); these are files like
   any other here, so faults and counts apply to them under the name ``<wheel>.metadata``.
+* With ``cache_headers=False`` files come with no ``Cache-Control`` and no ``ETag``, as from a
+  plain static file server: pip's HTTP cache then never keeps them.
 * With ``throttle=N`` every response body is sent at N bytes per second at most (per response, as
   a link of that speed would), for benchmarks that need realistic transfer times.
 
@@ -137,8 +139,10 @@ class PackageIndex:
         json_api: bool = False,
         host: str = _HOST,
         throttle: int | None = None,
+        cache_headers: bool = True,
     ) -> None:
         self.root = Path(root)
+        self.cache_headers = cache_headers
         #: Bytes per second per response body, or None for as fast as the socket takes them.
         self.throttle = throttle
         #: The host name in URLs and in --trusted-host: 127.0.0.1, or localhost (same socket).
@@ -620,9 +624,10 @@ class _Handler(BaseHTTPRequestHandler):
             "Content-Type", "text/plain; charset=utf-8" if is_metadata else "application/octet-stream"
         )
         self.send_header("Content-Length", str(length))
-        # Long-lived and validated like PyPI's files, so pip's HTTP cache keeps them.
-        self.send_header("Cache-Control", "max-age=3600, public")
-        self.send_header("ETag", f'"{entry.sha256[:32]}"')
+        if self.index.cache_headers:
+            # Long-lived and validated like PyPI's files, so pip's HTTP cache keeps them.
+            self.send_header("Cache-Control", "max-age=3600, public")
+            self.send_header("ETag", f'"{entry.sha256[:32]}"')
         self.end_headers()
 
     def _send(

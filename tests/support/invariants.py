@@ -5,7 +5,8 @@ appends the command line it was given and every pip command line it ran. `check_
 that file and returns a problem for each broken promise:
 
 * each pip run is the user's command line, unchanged, plus at most ``--no-cache-dir``,
-  ``--log <safepip's scratch file>`` and ``--no-binary <project>``: no ``--hash``,
+  ``--log <safepip's scratch file>``, ``--no-binary <project>`` and, on the runs after the first,
+  ``--disable-pip-version-check`` (pip's "new release" notice once per command): no ``--hash``,
   ``--require-hashes``, ``-r``/``-c`` or any other argument dropped, no ``--trusted-host``,
   ``--no-require-hashes``, index, find-links, certificate or proxy option added; commands safepip
   does not watch run exactly as given;
@@ -57,6 +58,9 @@ NEVER_ADDED = frozenset(
 #: ``--no-binary <project>``, which only narrows pip's choice to the sdist a lock names (the
 #: steer-to-locked-file rung), with hash checking on.
 ALLOWED_ADDED = ("--no-cache-dir", "--log", "--no-binary")
+#: Allowed on the runs after the first only: it changes nothing but pip's "new release" notice (and
+#: its question to the index about pip itself), which the first run shows as plain pip would.
+AFTER_THE_FIRST_RUN = "--disable-pip-version-check"
 #: Options the user gives that must reach pip in every run.
 KEPT = ("--hash", "--require-hashes", "-r", "--requirement", "-c", "--constraint")
 HELPER_NEVER = frozenset({"install", "download", "wheel", "uninstall"})
@@ -115,13 +119,6 @@ def _count(args: list[str], option: str) -> int:
     )
 
 
-def _is_python_option(removed: list[str]) -> bool:
-    """Whether `removed` is exactly pip's ``--python X`` (or ``--python=X``, or an abbreviation)."""
-    if not removed or not "--python".startswith(removed[0].split("=", 1)[0]) or len(removed[0]) < 4:
-        return False
-    return len(removed) == (1 if "=" in removed[0] else 2)
-
-
 def _pip_command(argv: list[str]) -> str | None:
     """The pip command of ``python -c <pip> [general options] COMMAND ...`` (None for other helpers)."""
     if not is_pip(argv):
@@ -142,7 +139,7 @@ def _leftovers(expected: list[str], actual: list[str]) -> tuple[list[str], list[
     return extra, missing
 
 
-def _check_additions(extra: list[str]) -> list[str]:
+def _check_additions(extra: list[str], *, first_run: bool = True) -> list[str]:
     problems = []
     i = 0
     while i < len(extra):
@@ -150,7 +147,7 @@ def _check_additions(extra: list[str]) -> list[str]:
         name = token.split("=", 1)[0]
         if name in NEVER_ADDED:
             problems.append(f"added {token}")
-        elif token == "--no-cache-dir":
+        elif token == "--no-cache-dir" or (token == AFTER_THE_FIRST_RUN and not first_run):
             pass
         elif token == "--log" and i + 1 < len(extra):
             log = Path(extra[i + 1])
@@ -176,11 +173,7 @@ def check_invocation(records: list[dict]) -> list[str]:
     expected: list[str] = start["args"]
     label = " ".join(given)
     problems: list[str] = []
-    if start["reason"] == "--python":
-        removed, missing = _leftovers(expected, given)
-        if missing or not _is_python_option(removed):
-            problems.append(f"removing --python changed more than that option: {given} -> {expected}")
-    elif expected != given:
+    if expected != given:
         problems.append(f"the command line was changed before pip saw it: {given} -> {expected}")
     fresh = [Path(r["location"]) for r in records if r["kind"] == "fresh-venv"]
     runs = 0
@@ -218,7 +211,7 @@ def check_invocation(records: list[dict]) -> list[str]:
         extra, missing = _leftovers(expected, actual)
         if missing:
             problems.append(f"dropped {missing} from the user's command line")
-        problems.extend(_check_additions(extra))
+        problems.extend(_check_additions(extra, first_run=runs == 1))
         for option in KEPT:
             if _count(actual, option) < _count(expected, option):
                 problems.append(f"fewer {option} options than the user gave")

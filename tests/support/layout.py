@@ -21,6 +21,7 @@ NORMAL_PATH = frozenset(
         "safepip.pip.args",
         "safepip.pip.launch",
         "safepip.pip.log",
+        "safepip.pip.options",
         "safepip.pip.runner",
         "safepip.pip.target",
     }
@@ -45,7 +46,9 @@ BOUNDARIES = {
     # Everything after a first pip run that failed.
     "safepip.watch": {"safepip.recovery.finish"},
     # Only when SAFEPIP_TRACE is set.
-    "safepip.trace": {"json"},
+    "safepip.trace": {"json", "safepip.output.redact"},
+    # Only for a line that holds a URL's user part ("@"), to mask its credentials.
+    "safepip.output.console": {"safepip.output.redact"},
     # Windows, and unusual temporary folders.
     "safepip.pip.target": {"shutil"},
     "safepip.pip.runner": {"subprocess", "tempfile", "shutil"},

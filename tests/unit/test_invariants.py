@@ -110,12 +110,19 @@ def test_another_interpreter_than_the_target_or_a_fresh_virtualenv_is_caught():
     assert check_invocation(fresh) == []
 
 
-def test_only_pips_own_python_option_may_be_removed():
+def test_pips_own_python_option_stays_like_every_other():
     given = ["--python", "/other/bin/python", *GIVEN]
-    assert check_invocation(trace(with_added(*LOG), given=given, args=GIVEN, reason="--python")) == []
-    dropped = GIVEN[:-2]
-    problems = check_invocation(trace(dropped, given=given, args=dropped, reason="--python"))
-    assert any("removing --python changed more" in p for p in problems)
+    assert check_invocation(trace(given[:2] + with_added(*LOG), given=given)) == []
+    problems = check_invocation(trace(with_added(*LOG), given=given, args=GIVEN))
+    assert any("changed before pip saw it" in p for p in problems)
+
+
+def test_the_release_notice_may_be_turned_off_after_the_first_run_only():
+    quiet = "--disable-pip-version-check"
+    after = trace(with_added(*LOG), with_added("--log", "/tmp/safepip-abc123/pip-2.log", quiet))
+    assert check_invocation(after) == []
+    first = check_invocation(trace(with_added(*LOG, quiet)))
+    assert any("added '--disable-pip-version-check'" in p for p in first)
 
 
 def test_a_helper_that_installs_is_caught():

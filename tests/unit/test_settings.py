@@ -160,3 +160,28 @@ def test_folders_default_to_platformdirs_and_follow_the_settings(tmp_path):
     assert (own.venv_dir, own.quarantine_dir) == (paths.venvs_dir(), paths.quarantine_dir())
     own = load(split([]), {**NO_FILE, "SAFEPIP_VENV_DIR": str(tmp_path / "venvs")})
     assert own.venv_dir == tmp_path / "venvs" and own.source("venv-dir") == "environment SAFEPIP_VENV_DIR"
+
+
+@pytest.mark.parametrize("variable", ["SAFEPIP_VENV_DIR", "SAFEPIP_QUARANTINE_DIR"])
+def test_a_folder_setting_that_names_a_file_is_refused_where_it_was_set(tmp_path, variable):
+    a_file = tmp_path / "a-file"
+    a_file.write_text("")
+    with pytest.raises(UsageError, match=f"environment {variable}: {a_file} is not a folder"):
+        load(split([]), {**NO_FILE, variable: str(a_file)})
+    with pytest.raises(UsageError, match=f"environment {variable}: .*under the file {a_file}"):
+        load(split([]), {**NO_FILE, variable: str(a_file / "below")})
+    assert load(split([]), {**NO_FILE, variable: str(tmp_path / "not-yet")})  # made when needed
+
+
+def test_a_file_setting_that_names_a_folder_is_refused(tmp_path):
+    with pytest.raises(UsageError, match=r"environment SAFEPIP_HISTORY_FILE: .* is a folder, not a file"):
+        load(split([]), {**NO_FILE, "SAFEPIP_HISTORY_FILE": str(tmp_path)})
+
+
+@pytest.mark.parametrize("key", ["quarantine-dir", "history-file", "venv-dir"])
+def test_an_empty_path_in_the_config_file_is_refused_not_read_as_the_current_folder(tmp_path, key):
+    env = config(tmp_path, f"[safepip]\n{key} =\n")
+    with pytest.raises(
+        UsageError, match=rf"safepip\.ini \[safepip\] {key}: expected a path, got an empty value"
+    ):
+        load(split([]), env)

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from safepip.commands.shellinit import SHELLS, snippet
+from safepip.commands.shellinit import SHELLS, safepip_command, snippet
+from safepip.pip import launch
 
 COMMAND = ["/opt/my tools/bin/python", "-m", "safepip"]
 
@@ -40,3 +41,13 @@ def test_every_shell_says_how_to_bypass():
         assert "bypass once with" in snippet(shell, COMMAND)
     with pytest.raises(ValueError):
         snippet("tcsh", COMMAND)
+
+
+def test_without_a_script_the_functions_start_safepip_as_its_script_would(monkeypatch):
+    # Not `python -m safepip`: that reads the current folder, where `pip` is typed (a clone).
+    monkeypatch.setattr("sys.argv", ["-c"])
+    command = safepip_command()
+    assert command[1] == "-c" and "-m" not in command
+    assert command[2].startswith(launch.NO_CURRENT_FOLDER)
+    text = snippet("bash", command)
+    assert "-m safepip" not in text and "from safepip.cli import main" in text

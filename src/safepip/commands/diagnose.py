@@ -96,8 +96,6 @@ def _asked(
     """`records` with what the index publishes for them, asked through the user's own pip."""
     line = pipargs.parse(["install", *pip_options])
     chosen = target.choose(line, env)
-    if chosen.reason == "--python":
-        line = pipargs.parse(line.without_python_option())
     notes: list[str] = []
     releases: dict[tuple[str, str], list[index.PublishedFile] | None] = {}
     out = []

@@ -14,37 +14,25 @@ findings), 1 when there are warnings, 24 when the environment cannot be used at 
 from __future__ import annotations
 
 import argparse
-import ast
 import json
 import os
-import re
 import sys
 import textwrap
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
 from packaging.version import InvalidVersion, Version
 
 from safepip.config.settings import Settings
-from safepip.errors import ExitCode
+from safepip.errors import ExitCode, TargetUnusable
+from safepip.output import redact
 from safepip.output.console import paint, wants_color
 from safepip.pip import args as pipargs
-from safepip.pip import launch, probes, target
+from safepip.pip import caching, probes, target
+from safepip.pip import options as pipoptions
 
-#: pip settings that decide where files come from and whether they are cached.
-WATCHED_KEYS = (
-    "index-url",
-    "extra-index-url",
-    "find-links",
-    "no-index",
-    "trusted-host",
-    "no-cache-dir",
-    "cache-dir",
-    "cert",
-    "proxy",
-)
 WIDTH = 100
 _CA_VARIABLES = ("REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE")
 _PROXY_VARIABLES = ("HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy")
@@ -77,6 +65,8 @@ class Probe:
     base_prefix: str | None = None
     euid: int | None = None
     pip: str | None = None
+    #: pip's ``--python X``: the interpreter pip runs its code under, whose environment this is.
+    install_python: str | None = None
     cache_dir: str | None = None
     cache_disabled: bool = False
     cache_size: int = 0
@@ -84,6 +74,10 @@ class Probe:
     cache_foreign_files: int = 0
     settings: list[PipSetting] = field(default_factory=list)
     site_configs: list[str] = field(default_factory=list)
+    #: pip's own --cert in effect (a path), and whether pip lets requests read the CA-bundle
+    #: variables (not with a proxy of pip's own, nor with --no-proxy-env).
+    cert: str | None = None
+    reads_ca_variables: bool = True
 
     @property
     def in_virtualenv(self) -> bool:
@@ -93,46 +87,38 @@ class Probe:
 # -- probing (subprocesses) -----------------------------------------------------------------------
 
 
-def _parse_config_debug(text: str) -> list[PipSetting]:
-    """The file settings ``pip config debug`` lists, each with the file it was read from."""
-    found: list[PipSetting] = []
-    current: str | None = None
-    for line in text.splitlines():
-        if not line.startswith(" "):
-            current = None
-            continue
-        item = re.match(r"^ {2}(\S.*), exists: (True|False)$", line)
-        if item:
-            current = item.group(1) if item.group(2) == "True" else None
-            continue
-        entry = re.match(r"^ {4}([^.\s]+)\.([^:]+): (.*)$", line)
-        if entry and current:
-            found.append(PipSetting(entry.group(2).strip(), entry.group(3).strip(), current, entry.group(1)))
-    return found
+def _option_key(key: str) -> str:
+    """A config key or variable name as the option it sets: pip's normalisation (lower case, ``_`` as
+    ``-``), then the option's first spelling, so ``pypi-url`` is ``index-url``."""
+    key = key.lower().replace("_", "-")
+    return pipoptions.OPTION_OF.get("--" + key, "--" + key)[2:]
 
 
-def _parse_config_list(text: str) -> list[PipSetting]:
-    """``pip config list`` (pip older than ``config debug``): values, without their files."""
-    found = []
-    for line in text.splitlines():
-        entry = re.match(r"^([^.]+)\.([^=]+)=(.*)$", line.strip())
-        if not entry or entry.group(1) == ":env:":
-            continue
-        try:
-            value = str(ast.literal_eval(entry.group(3)))
-        except (ValueError, SyntaxError):
-            value = entry.group(3)
-        found.append(PipSetting(entry.group(2), value, "a pip configuration file", entry.group(1)))
-    return found
+def effective_settings(config: Mapping[str, Any], command: str = "install") -> list[PipSetting]:
+    """The setting pip uses for each key, and where it comes from, from what the probe read.
 
-
-def _environment_settings(env: Mapping[str, str]) -> list[PipSetting]:
-    found = []
-    for key in WATCHED_KEYS:
-        variable = "PIP_" + key.upper().replace("-", "_")
-        if variable in env:
-            found.append(PipSetting(key, env[variable], f"environment {variable}"))
-    return found
+    pip reads ``[global]`` in every file, then ``[<command>]`` in every file, then its variables; a
+    later one wins, and among files a later file (global, user, site, PIP_CONFIG_FILE). Each file
+    was read by pip's own parser, on its own: ``pip config debug`` before pip 25.3 shows every key
+    of a kind under each file of that kind, whichever file holds it.
+    """
+    chosen: dict[str, PipSetting] = {}
+    for section in ("global", command):
+        for found in config.get("files") or []:
+            for key, value in ((found.get("sections") or {}).get(section) or {}).items():
+                name = _option_key(key)
+                if value == "":
+                    chosen.pop(name, None)  # an empty value takes the key back to pip's default
+                else:
+                    chosen[name] = PipSetting(name, str(value), str(found["path"]), section)
+    for variable, value in config.get("environment") or []:
+        name = _option_key(str(variable)[4:])
+        if value:
+            chosen[name] = PipSetting(name, str(value), f"environment {variable}")
+    return [
+        replace(s, value=redact.proxy(s.value) if s.key == "proxy" else redact.text(s.value))
+        for s in chosen.values()
+    ]
 
 
 def _measure(cache: Path, probe: Probe) -> None:
@@ -149,27 +135,32 @@ def _measure(cache: Path, probe: Probe) -> None:
                 probe.cache_foreign_files += 1
 
 
-def probe(python: str, reason: str, env: Mapping[str, str]) -> Probe:
-    found = probes.facts(python, env)
-    result = Probe(python, reason, found.version, found.prefix, found.base_prefix, found.euid, found.pip)
+def probe(chosen: target.Target, env: Mapping[str, str], python_option: str | None = None) -> Probe:
+    """Ask the target's pip, in one probe, about its environment and the configuration in effect
+    for ``pip install`` (with ``--python X`` when it is given, as pip itself would run there)."""
+    line = pipargs.parse(["--python", python_option, "install"] if python_option else ["install"])
+    found = probes.facts(chosen.python, env, probes.request(line, full=True, config_files=True))
+    result = Probe(chosen.python, chosen.reason, found.version, found.prefix, found.base_prefix, found.euid)
+    result.pip = found.pip
+    if python_option:
+        result.install_python = found.python
     result.site_configs = [str(path) for path in found.site_configs]
-    if result.pip is None:
+    if found.pip is None:
         return result
-    debug = probes.capture(launch.pip_argv(python, ["config", "debug"]), env)
-    if debug.returncode == 0:
-        result.settings = _parse_config_debug(debug.stdout)
-    else:
-        listed = probes.capture(launch.pip_argv(python, ["config", "list"]), env)
-        result.settings = _parse_config_list(listed.stdout) if listed.returncode == 0 else []
-    result.settings += _environment_settings(env)
-    cache = probes.capture(launch.pip_argv(python, ["cache", "dir"]), env)
-    cache_dir = probes.read_cache_dir(cache)
-    if cache_dir is not None:
-        result.cache_dir = str(cache_dir)
-        if cache_dir.is_dir():
-            _measure(cache_dir, result)
-    elif "disabled" in cache.stderr:
-        result.cache_disabled = True
+    if found.options is None:
+        # A pip whose parser cannot be asked; with --python, one too old to have that option.
+        if python_option:
+            raise TargetUnusable(f"the pip of {chosen.python} ({found.pip}) has no --python (pip 22.3+)")
+        return result
+    options = found.options
+    result.settings = effective_settings(found.config or {})
+    result.cert = options.more.get("cert") or None
+    result.reads_ca_variables = not options.more.get("proxy") and not options.more.get("no_proxy_env")
+    result.cache_disabled = options.cache_disabled
+    if options.cache_dir is not None:
+        result.cache_dir = str(options.cache_dir)
+        if options.cache_dir.is_dir():
+            _measure(options.cache_dir, result)
     return result
 
 
@@ -202,16 +193,6 @@ def pip_version_findings(version: str, python: str = "python") -> list[Finding]:
                 f"pip {version} has a hash-checking regression in how it filters candidates by "
                 "hash (pip issue 11557): requirements that install with pip 22.2 can fail with a "
                 "mismatch.",
-                upgrade,
-            )
-        )
-    if parsed < Version("20.1"):
-        found.append(
-            Finding(
-                "note",
-                "pip-without-cache-command",
-                f"pip {version} has no `pip cache` command, so safepip cannot find the cache to "
-                "evict a corrupted entry; it goes straight to --no-cache-dir.",
                 upgrade,
             )
         )
@@ -347,23 +328,8 @@ def judge(found: Probe, env: Mapping[str, str]) -> list[Finding]:
                 "use https:// index URLs with a verified certificate (pip's --cert), and drop trusted-host.",
             )
         )
-    for variable in _CA_VARIABLES:
-        value = env.get(variable)
-        if not value:
-            continue
-        missing = "" if Path(value).exists() else " (that file does not exist)"
-        out.append(
-            Finding(
-                "warning",
-                "ca-bundle-override",
-                f"{variable}={value}{missing} is set: pip's HTTPS connections use it instead of pip's "
-                "own --cert, PIP_CERT or cert = in pip.conf. It is common on corporate laptops with a "
-                "TLS-inspecting proxy, which can also hand pip altered or cut-off files.",
-                f"if pip should use its own certificate setting, run it without {variable} "
-                f"(env -u {variable} pip ...); make sure the proxy passes package files unchanged.",
-            )
-        )
-    proxies = sorted({f"{v}={env[v]}" for v in _PROXY_VARIABLES if env.get(v)})
+    out += _ca_bundle_findings(found, env)
+    proxies = sorted({f"{v}={redact.proxy(env[v])}" for v in _PROXY_VARIABLES if env.get(v)})
     proxies += [f"proxy = {s.value} ({s.origin})" for s in found.settings if s.key == "proxy"]
     if proxies:
         out.append(Finding("note", "proxy", f"downloads go through a proxy: {'; '.join(proxies)}."))
@@ -372,6 +338,90 @@ def judge(found: Probe, env: Mapping[str, str]) -> list[Finding]:
             Finding("note", "no-config-files", f"PIP_CONFIG_FILE={os.devnull}: pip reads no config file.")
         )
     return out
+
+
+def index_findings(answer: caching.Answer) -> list[Finding]:
+    """Whether pip's HTTP cache keeps what the index serves (``--check-index``)."""
+    if answer.problem or answer.status is None:
+        return [
+            Finding(
+                "note",
+                "index-not-checked",
+                f"could not tell whether pip's cache keeps the index's files ({answer.project}): "
+                f"{answer.problem or 'no answer'}.",
+            )
+        ]
+    kept, why = caching.kept_by_pip(answer.status, answer.headers)
+    if kept:
+        return [
+            Finding(
+                "note",
+                "index-cached",
+                f"pip's cache keeps the index's files ({why}; asked for {answer.url}).",
+            )
+        ]
+    return [
+        Finding(
+            "warning",
+            "index-not-cached",
+            f"the index sends {why} with its files ({answer.url}): pip's HTTP cache never keeps them, "
+            "so every run downloads every file again: slower, and each download one more chance for "
+            "damaged bytes.",
+            "have the index or mirror send an ETag or Cache-Control: max-age with its files, as PyPI "
+            "does (web servers and repository managers can be set to).",
+        )
+    ]
+
+
+def _same_file(one: str, other: str | None) -> bool:
+    try:
+        return other is not None and os.path.samefile(one, other)
+    except OSError:
+        return False
+
+
+def _ca_bundle_findings(found: Probe, env: Mapping[str, str]) -> list[Finding]:
+    """REQUESTS_CA_BUNDLE, else CURL_CA_BUNDLE, replaces pip's own certificate setting.
+
+    requests reads the first one set, and only when pip lets it read the environment: not with a
+    proxy of pip's own or ``--no-proxy-env``. A variable naming the very file pip's ``cert`` names
+    changes nothing, and is no finding.
+    """
+    given = [(v, env[v]) for v in _CA_VARIABLES if env.get(v)]
+    if not given:
+        return []
+    variable, value = given[0]
+    shadowed = f" ({given[1][0]} is not read: {variable} comes first)" if len(given) > 1 else ""
+    if not found.reads_ca_variables:
+        return [
+            Finding(
+                "note",
+                "ca-bundle-ignored",
+                f"{variable}={value} is set, but pip does not read it: pip's own proxy setting (or "
+                "--no-proxy-env) makes its connections ignore such variables.",
+            )
+        ]
+    if _same_file(value, found.cert):
+        return [
+            Finding(
+                "note",
+                "ca-bundle-same-as-cert",
+                f"{variable}={value} names the file pip's own cert names: it changes nothing.{shadowed}",
+            )
+        ]
+    missing = "" if Path(value).exists() else " (that file does not exist)"
+    return [
+        Finding(
+            "warning",
+            "ca-bundle-override",
+            f"{variable}={value}{missing} is set: pip's HTTPS connections use it instead of pip's "
+            f"own --cert, PIP_CERT or cert = in pip.conf{f' ({found.cert})' if found.cert else ''}. "
+            "It is common on corporate laptops with a TLS-inspecting proxy, which can also hand pip "
+            f"altered or cut-off files.{shadowed}",
+            f"if pip should use its own certificate setting, run it without {variable} "
+            f"(env -u {variable} pip ...); make sure the proxy passes package files unchanged.",
+        )
+    ]
 
 
 # -- showing --------------------------------------------------------------------------------------
@@ -388,6 +438,8 @@ def render(found: Probe, findings: list[Finding], *, color: bool = False) -> str
         f"  python  {found.version}, {where}" + (", running as root" if found.euid == 0 else ""),
         f"  pip     {found.pip or 'not installed'}",
     ]
+    if found.install_python:
+        lines.insert(1, f"  runs its code under {found.install_python} (pip's --python)")
     notes = [f for f in findings if f.severity == "note"]
     warnings = [f for f in findings if f.severity == "warning"]
     for note in notes:
@@ -421,11 +473,22 @@ def main(argv: Sequence[str], settings: Settings, stdout: TextIO | None = None) 
     )
     parser.add_argument("--python", help="the interpreter or environment to inspect (as pip's --python)")
     parser.add_argument("--json", action="store_true", help="print the findings as JSON")
+    parser.add_argument(
+        "--check-index",
+        nargs="?",
+        const="pip",
+        metavar="PROJECT",
+        help="also ask the index for one file of PROJECT (default: pip) and say whether pip's cache keeps it",
+    )
     args = parser.parse_args(list(argv))
     out = stdout or sys.stdout
-    chosen = target.choose(pipargs.parse(["--python", args.python] if args.python else []), os.environ)
-    found = probe(chosen.python, chosen.reason, os.environ)
+    chosen = target.runs(os.environ)
+    if args.python and target.pip_python_option(args.python) is None:
+        raise TargetUnusable(f"--python {args.python}: no such interpreter or environment")
+    found = probe(chosen, os.environ, args.python)
     findings = judge(found, os.environ)
+    if args.check_index and found.pip is not None:
+        findings += index_findings(caching.ask(chosen.python, [], os.environ, args.check_index))
     if args.json:
         data = {"target": asdict(found), "findings": [asdict(f) for f in findings]}
         json.dump(data, out, indent=2)

@@ -1,5 +1,9 @@
 """``safepip history``: the recoveries and refusals in the history log (output/historylog.py), as a
 table or as JSON.
+
+The table is for a terminal: what it quotes (command lines, names and versions pip printed, which
+a mirror's metadata can choose) is shown with control codes as escapes, and credentials masked,
+also in records an older safepip wrote unmasked.
 """
 
 from __future__ import annotations
@@ -14,8 +18,9 @@ from typing import Any, TextIO
 
 from safepip.config.settings import Settings
 from safepip.errors import ExitCode
-from safepip.output.console import paint, wants_color
+from safepip.output.console import paint, printable, wants_color
 from safepip.output.historylog import read
+from safepip.output.runrecord import masked
 from safepip.records import Cause, Outcome
 
 _STYLES = {"good": "32", "warning": "33", "refusal": "31"}
@@ -75,7 +80,7 @@ def table(records: Sequence[Mapping[str, Any]], *, color: bool = False) -> str:
     rows = [row(r) for r in records]
     columns = ["when", "outcome", "fixed by", "runs", "files", "command"]
     limits = {"files": 40, "command": 48}
-    cells = [{c: _clip(r[c], limits.get(c, 200)) for c in columns} for r in rows]
+    cells = [{c: _clip(printable(r[c]), limits.get(c, 200)) for c in columns} for r in rows]
     widths = {c: max([len(c), *(len(r[c]) for r in cells)]) for c in columns}
     lines = ["  ".join(c.upper().ljust(widths[c]) for c in columns).rstrip()]
     for record, cell in zip(records, cells):
@@ -103,7 +108,7 @@ def main(argv: Sequence[str], settings: Settings, stdout: TextIO | None = None) 
     args = _parser().parse_args(list(argv))
     out = stdout or sys.stdout
     path = settings.history_file
-    records = read(path)
+    records = [masked(record) for record in read(path)]
     if not args.all:
         records = records[-args.limit :] if args.limit > 0 else []
     if args.json:

@@ -8,8 +8,10 @@ once with ``command pip ...`` (bash, zsh, fish) or ``pip.exe ...`` (PowerShell o
 ``python -m pip`` is never affected.
 
 The functions call safepip by the absolute path of the program running now (the console script,
-else this interpreter with ``-m safepip``), as direnv does, so a virtualenv activated later,
-which may carry a safepip of its own or none, does not change what ``pip`` means.
+else this interpreter), as direnv does, so a virtualenv activated later, which may carry a safepip
+of its own or none, does not change what ``pip`` means. Never as ``python -m safepip``: that puts
+the current folder first on sys.path, so a ``types.py`` in a cloned repository would run on every
+``pip`` typed there (pip/launch.py starts it as its script would).
 """
 
 from __future__ import annotations
@@ -24,19 +26,20 @@ from typing import TextIO
 
 from safepip.config.settings import Settings
 from safepip.errors import ExitCode
+from safepip.pip import launch
 
 SHELLS = ("bash", "zsh", "fish", "powershell")
 NAMES = ("pip", "pip3")
 
 
 def safepip_command() -> list[str]:
-    """How to start this safepip again: its console script, else ``<python> -m safepip``."""
+    """How to start this safepip again: its console script, else this interpreter as the script would."""
     # Absolute, but symlinks kept: a virtualenv's python is a symlink whose target is another
     # environment, and pipx's ~/.local/bin/safepip is a link that survives upgrades.
     script = Path(sys.argv[0]) if sys.argv and sys.argv[0] else None
     if script is not None and script.stem.lower() == "safepip" and script.is_file():
         return [os.path.abspath(script)]
-    return [os.path.abspath(sys.executable), "-m", "safepip"]
+    return launch.safepip_argv(os.path.abspath(sys.executable))
 
 
 def _fish_quote(text: str) -> str:

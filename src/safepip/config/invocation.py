@@ -44,7 +44,8 @@ class Spec:
     ) -> None:
         self.key = key
         self.field = field
-        #: "flag", "path", "seconds" or "choice".
+        #: "flag", "seconds", "choice", or a path: "folder" (safepip creates files inside it),
+        #: "file" (safepip writes it), "path" (anything else).
         self.kind = kind
         self.help = help
         self.env = "SAFEPIP_" + key.upper().replace("-", "_")
@@ -59,15 +60,15 @@ SPECS: tuple[Spec, ...] = (
     Spec("no-venv", "venv_rung", "flag", "never use the fresh-virtualenv rung", option=True, invert=True),
     # A path that must not exist yet: useful for one run, never as a standing setting.
     Spec("venv", "venv_path", "path", "create the fresh virtualenv exactly here", option=True, in_file=False),
-    Spec("venv-dir", "venv_dir", "path", "parent folder of fresh virtualenvs"),
-    Spec("quarantine-dir", "quarantine_dir", "path", "where evicted cache entries are kept"),
+    Spec("venv-dir", "venv_dir", "folder", "parent folder of fresh virtualenvs"),
+    Spec("quarantine-dir", "quarantine_dir", "folder", "where evicted cache entries are kept"),
     Spec("backoff", "backoff", "seconds", "first wait before a plain retry, doubling", option=True),
     # Per run or per job, not in the file: knowing it must not cost the runs that go well a read of
     # the config file (docs/design.md, "The normal path").
     Spec("report", "report", "path", "write a JSON report of each install/download/wheel run here",
          option=True, in_file=False),
     Spec("no-history", "history", "flag", "do not log recoveries and refusals", option=True, invert=True),
-    Spec("history-file", "history_file", "path", "the log of recoveries and refusals"),
+    Spec("history-file", "history_file", "file", "the log of recoveries and refusals"),
     Spec("github", "github", "choice", "GitHub Actions summary and annotations (auto: when "
          "GITHUB_ACTIONS=true)", choices=("auto", "on", "off")),
     Spec("debug", "debug", "flag", "tracebacks for safepip's own errors", option=True),
@@ -89,7 +90,7 @@ refuses (non-zero exit) when the pin is stale or fresh downloads keep returning 
 
 safepip's own commands (spelled as options, so none can hide a pip command):
   --safepip-config [--json]            the effective settings, and where each came from
-  --safepip-doctor [--json] [--python PY]
+  --safepip-doctor [--json] [--python PY] [--check-index [PROJECT]]
                                        what in this environment could cause hash mismatches
   --safepip-history [--json] [--limit N]
                                        recent recoveries and refusals

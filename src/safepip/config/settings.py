@@ -76,7 +76,25 @@ def parse_value(spec: Spec, text: str, source: str) -> Any:
         if word not in spec.choices:
             raise UsageError(f"{source}: expected one of {', '.join(spec.choices)}, got {text!r}")
         return word
-    return Path(text).expanduser()
+    return _path(spec, text, source)
+
+
+def _path(spec: Spec, text: str, source: str) -> Path:
+    """A path setting, refused here when it cannot be what it names: an empty value (which would
+    mean the current folder), a folder that is a file, a file that is a folder."""
+    if not text:
+        raise UsageError(f"{source}: expected a path, got an empty value")
+    path = Path(text).expanduser()
+    if spec.kind == "file" and path.is_dir():
+        raise UsageError(f"{source}: {text} is a folder, not a file")
+    if spec.kind in ("folder", "file"):
+        # The nearest part that exists must be a folder for safepip to make the rest.
+        start = path if spec.kind == "folder" else path.parent
+        existing = next((p for p in (start, *start.parents) if p.exists()), None)
+        if existing is not None and not existing.is_dir():
+            where = text if existing == path else f"{text} (under the file {existing})"
+            raise UsageError(f"{source}: {where} is not a folder")
+    return path
 
 
 def load(invocation: Invocation, env: Mapping[str, str]) -> Settings:

@@ -6,7 +6,8 @@ for the stream: on a terminal yes, piped no, ``NO_COLOR`` never, ``FORCE_COLOR``
 wins when both are set, as in CPython's own colouring), and pip's ``--no-color`` also turns it off.
 
 Text from outside (a pasted log, pip's output, a file name a mirror chose) is made safe to print
-first (`printable`). On the normal path: os, sys and enum only.
+first (`printable`), and credentials in URLs are masked as pip masks them (output/redact.py, imported
+only for a line that could hold one). On the normal path: os, sys and enum only.
 """
 
 from __future__ import annotations
@@ -119,6 +120,10 @@ def say(message: str, *, stream: TextIO | None = None, level: Level = Level.INFO
     global _color
     if not shown(level):
         return
+    if "@" in message:
+        from safepip.output import redact  # only a line with a URL's user part pays for it
+
+        message = redact.text(message)
     out = stream if stream is not None else sys.stderr
     if out is sys.stderr:
         if _color is None:

@@ -7,7 +7,9 @@ something that is not a file of its own.
 - `write_report` writes where the user pointed ``--safepip-report``, the way a shell's ``>`` does:
   a regular file (or nothing) there is replaced atomically; a device, FIFO or socket is written
   into, never replaced (``/dev/stdout`` works, ``/dev/null`` stays a device); a symbolic link is
-  followed, as the shell follows it; a directory is refused with a clear error.
+  followed, as the shell follows it: by opening it, so the kernel's own rules on links apply
+  (``fs.protected_symlinks`` refuses a link another user planted in ``/tmp``, as it refuses the
+  shell); a directory is refused with a clear error.
 - `append` adds to a log, creating it private.
 
 What safepip keeps (history, reports, quarantine manifests) is created readable by the user only
@@ -54,6 +56,9 @@ def write_report(path: Path, text: str) -> None:
     if found is not None and stat.S_ISDIR(found.st_mode):
         raise IsADirectoryError(f"{path} is a directory")
     if found is None or stat.S_ISREG(found.st_mode):
+        if os.path.islink(path):
+            # Follow the link as open() does, not by reading it: the kernel may refuse to (see above).
+            os.close(os.open(path, os.O_WRONLY | os.O_CREAT, FILE_MODE))
         replace(Path(os.path.realpath(path)), text)
         return
     # A device, FIFO or socket: write into it, as `>` does (O_TRUNC does nothing to them).
@@ -61,9 +66,32 @@ def write_report(path: Path, text: str) -> None:
         handle.write(text)
 
 
+def same_file(path: Path, other: Path | int) -> bool:
+    """Whether `path` (links followed) is the file `other` names, or the one open as descriptor `other`."""
+    try:
+        mine = os.stat(path)
+        theirs = os.fstat(other) if isinstance(other, int) else os.stat(other)
+    except (OSError, ValueError):
+        # One of them is not there (yet): the same file only if both names lead to the same place.
+        return not isinstance(other, int) and os.path.realpath(path) == os.path.realpath(other)
+    return (mine.st_dev, mine.st_ino) == (theirs.st_dev, theirs.st_ino)
+
+
 def append(path: Path, text: str) -> None:
-    """Add `text` at the end of the log `path`, created private when it is new."""
+    """Add `text` at the end of the log `path`, created private when it is new.
+
+    A log that exists readable by others (an older safepip made it 0644) is made private first:
+    what it keeps can quote index URLs and requirement lines. Its folder is left as it is (the
+    ``history-file`` setting can name a file in any folder).
+    """
     make_folder(path.parent)
     fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, FILE_MODE)
+    fchmod = getattr(os, "fchmod", None)  # not on Windows, where modes mean little
+    if fchmod is not None:
+        try:
+            if os.fstat(fd).st_mode & 0o077 and stat.S_ISREG(os.fstat(fd).st_mode):
+                fchmod(fd, FILE_MODE)
+        except OSError:
+            pass  # not ours to change (another user's file we may write): write all the same
     with os.fdopen(fd, "a", encoding="utf-8") as handle:
         handle.write(text)

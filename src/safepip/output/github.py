@@ -6,11 +6,18 @@ annotation shows on the run's page, the summary says what was wrong and which ru
 The summary is appended to the file ``GITHUB_STEP_SUMMARY`` names. The annotation is a workflow
 command (``::warning title=...::...``) printed on stderr: the runner reads workflow commands from
 both of a step's streams, and stdout belongs to pip (``pip install --report -`` writes JSON there).
-Both read the run record (runrecord.py), the data every output shares.
+Both read the run record (runrecord.py), the data every output shares, credentials already masked.
+
+The summary is Markdown that GitHub renders, and much of what it quotes comes from outside: file
+names and URLs a mirror chose, versions from a package's metadata, the user's command line. Those
+go into code spans whose fences no backtick inside can close, or have Markdown's punctuation
+escaped, so none of it can become a link, an image (a request to a server of the mirror's
+choosing whenever someone opens the summary) or a table of its own.
 """
 
 from __future__ import annotations
 
+import re
 import sys
 from collections.abc import Mapping
 from pathlib import Path
@@ -33,6 +40,23 @@ def escape_data(text: str) -> str:
 
 def escape_property(text: str) -> str:
     return escape_data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+_MARKDOWN_PUNCTUATION = re.compile(r"([\\`*_{}\[\]()<>#+!~])")
+_BACKTICKS = re.compile(r"`+")
+
+
+def _plain(text: str) -> str:
+    """`text` as Markdown that shows it as it is: punctuation escaped (but `|`: see `_cell`), one line."""
+    return _MARKDOWN_PUNCTUATION.sub(r"\\\1", " ".join(str(text).split()))
+
+
+def _code(text: str) -> str:
+    """`text` in a code span: its fence longer than any run of backticks inside, on one line."""
+    text = " ".join(str(text).splitlines())
+    fence = "`" * (max((len(run) for run in _BACKTICKS.findall(text)), default=0) + 1)
+    pad = " " if text[:1] in ("`", " ") or text[-1:] in ("`", " ") else ""
+    return f"{fence}{pad}{text}{pad}{fence}"
 
 
 def _what(item: Mapping[str, Any]) -> str:
@@ -76,19 +100,19 @@ def summary(record: Mapping[str, Any]) -> str:
     verdict = record["verdict"]
     outcome = verdict["outcome"]
     attempts = record.get("attempts") or []
-    command = " ".join(["pip", *(str(a) for a in record.get("command") or [])])
+    command = _code(" ".join(["pip", *(str(a) for a in record.get("command") or [])]))
     lines = [f"### safepip: {_heading(outcome)}", ""]
     if verdict.get("fixed_by"):
         lines.append(
-            f"`{command}` succeeded after {len(attempts)} pip runs ({record['duration']:.1f} s); "
+            f"{command} succeeded after {len(attempts)} pip runs ({record['duration']:.1f} s); "
             f"**{verdict['fixed_by']}** fixed it."
         )
     else:
-        lines.append(f"`{command}` exited with code {verdict['exit_code']} after {len(attempts)} pip run(s).")
+        lines.append(f"{command} exited with code {verdict['exit_code']} after {len(attempts)} pip run(s).")
     lines += ["", "| file | what was wrong |", "|---|---|"]
     for item in record.get("files") or []:
-        filename = f" (`{item['filename']}`)" if item.get("filename") else ""
-        lines.append(f"| {_cell(_what(item))}{_cell(filename)} | {_cell(_cause(item))} |")
+        filename = f" ({_code(item['filename'])})" if item.get("filename") else ""
+        lines.append(f"| {_cell(_plain(_what(item)))}{_cell(filename)} | {_cell(_cause(item))} |")
     lines += ["", "| run | rung | exit code | time | mismatches |", "|---:|---|---:|---:|---:|"]
     for attempt in attempts:
         lines.append(
@@ -96,13 +120,13 @@ def summary(record: Mapping[str, Any]) -> str:
             f"{attempt['duration']:.1f} s | {len(attempt['mismatches'])} |"
         )
     for item in verdict.get("evidence") or []:
-        lines += ["", f"**{_cell(item.get('filename') or _what(item))}**", ""]
+        lines += ["", f"**{_code(item.get('filename') or _what(item))}**", ""]
         label = ""
         for name, text in evidence.fields(item):
             label = name or label  # continuation lines (a second pinned hash) repeat the label
-            lines.append(f"- {label}: `{text}`")
+            lines.append(f"- {label}: {_code(text)}")
     for note in record.get("notes") or []:
-        lines += ["", f"> {_cell(note)}"]
+        lines += ["", f"> {_plain(note)}"]
     if outcome == Outcome.RECOVERED.value:
         lines += [
             "",

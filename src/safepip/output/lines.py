@@ -10,7 +10,7 @@ import shlex
 from collections.abc import Sequence
 from functools import partial
 
-from safepip.output import console, evidence
+from safepip.output import console, evidence, redact
 from safepip.output.console import Level, say
 from safepip.pip import launch
 from safepip.records import Attempt, Cause, Mismatch, Outcome, Rung, RunResult
@@ -44,7 +44,7 @@ def attempt_detail(history: Sequence[Attempt]) -> None:
     if history and console.shown(Level.DETAIL):
         last = history[-1]
         say(
-            f"pip run {len(history)} ({last.rung.value}): {shlex.join(launch.shown(last.argv))} "
+            f"pip run {len(history)} ({last.rung.value}): {shlex.join(redact.argv(launch.shown(last.argv)))} "
             f"-> exit {last.exit_code} in {last.duration:.1f}s, {len(last.mismatches)} mismatch(es)",
             level=Level.DETAIL,
         )

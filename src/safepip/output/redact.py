@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from typing import Any, TypeVar
 
 # scheme://userinfo@ where userinfo has no "/", "@" or space: what a URL's netloc can hold before
 # its host. A password may itself contain ":".
@@ -20,7 +21,10 @@ _URL_CREDENTIALS = re.compile(r"(?P<scheme>\b[A-Za-z][A-Za-z0-9+.-]*://)(?P<user
 # A proxy given as user:pass@host[:port] (pip's --proxy takes it without a scheme).
 _BARE_CREDENTIALS = re.compile(r"^(?P<user>[^/@\s:]+):[^/@\s]*@(?=\S)")
 _MASK = "****"
-_PROXY_OPTIONS = ("--proxy",)
+_PROXY = "--proxy"
+#: optparse takes any unambiguous prefix of a long option, and ``--prox`` is the shortest of --proxy.
+_PROXY_PREFIX = "--prox"
+_T = TypeVar("_T")
 
 
 def _masked_url(match: re.Match[str]) -> str:
@@ -43,17 +47,38 @@ def proxy(value: str) -> str:
     return _BARE_CREDENTIALS.sub(lambda m: f"{m.group('user')}:{_MASK}@", value)
 
 
+def _is_proxy_option(name: str) -> bool:
+    return name.startswith(_PROXY_PREFIX) and _PROXY.startswith(name)
+
+
 def argv(args: Sequence[str]) -> list[str]:
-    """A command line with every credential masked: in URLs anywhere, and in ``--proxy`` values."""
+    """A command line with every credential masked: in URLs anywhere, and in ``--proxy`` values
+    (also when the option is abbreviated, as optparse allows: ``--prox``)."""
     out: list[str] = []
     after_proxy = False
     for arg in args:
         name, has_value, value = arg.partition("=")
         if after_proxy:
             out.append(proxy(arg))
-        elif has_value and name in _PROXY_OPTIONS:
+        elif has_value and _is_proxy_option(name):
             out.append(f"{name}={proxy(value)}")
         else:
             out.append(text(arg))
-        after_proxy = arg in _PROXY_OPTIONS
+        after_proxy = _is_proxy_option(arg)
     return out
+
+
+def data(value: _T) -> _T:
+    """A JSON-like value (dicts, lists, strings) with every string's URL credentials masked.
+
+    For records safepip keeps or shows (run report, history, job summary, quarantine manifests):
+    the requirement lines and URLs pip printed, which old pips did not always mask.
+    """
+    found: Any = value
+    if isinstance(found, str):
+        return text(found)  # type: ignore[return-value]
+    if isinstance(found, dict):
+        return {key: data(item) for key, item in found.items()}  # type: ignore[return-value]
+    if isinstance(found, (list, tuple)):
+        return type(found)(data(item) for item in found)  # type: ignore[return-value]
+    return value

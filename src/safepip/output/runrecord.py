@@ -16,15 +16,17 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Mapping
+import sys
+from collections.abc import Mapping, Sequence
 from datetime import datetime, timezone
+from pathlib import Path
 from typing import Any
 
 from safepip import __version__
-from safepip.config.settings import Settings
-from safepip.output import files, github, historylog
+from safepip.output import files, github, historylog, redact
 from safepip.output.console import Level, say
 from safepip.pip import launch
+from safepip.pip.args import parse
 from safepip.records import Attempt, Mismatch, RunResult
 
 SCHEMA = "safepip-run/1"
@@ -44,10 +46,12 @@ def _file(record: Mismatch, cause: str) -> dict[str, Any]:
 
 
 def build(result: RunResult) -> dict[str, Any]:
+    """The run as data, credentials masked as pip masks them: every output reads this, and the
+    report and the history keep it (command lines, the URLs and requirement lines pip printed)."""
     verdict = result.verdict
     first = result.first_problem
     fixed_by = result.fixed_by
-    return {
+    record = {
         "schema": SCHEMA,
         "safepip_version": __version__,
         "started": _iso(result.finished - result.seconds),
@@ -82,25 +86,73 @@ def build(result: RunResult) -> dict[str, Any]:
         "notes": list(result.notes),
         "fresh_virtualenv": result.fresh_venv,
     }
+    return masked(record)
 
 
-def publish(result: RunResult, settings: Settings, env: Mapping[str, str]) -> None:
-    """Hand the run to the report, the history log and GitHub Actions, as settings say."""
-    record = build(result)
-    if settings.report is not None:
+def masked(record: Mapping[str, Any]) -> dict[str, Any]:
+    """A run record with every credential masked as pip masks it: one just built, or one an
+    older safepip wrote to the history log unmasked. Command lines are masked as command lines
+    (``--proxy user:pass@host``), everything else as text."""
+    out = dict(record)
+    if isinstance(out.get("command"), list):
+        out["command"] = redact.argv([str(arg) for arg in out["command"]])
+    if isinstance(out.get("attempts"), list):
+        out["attempts"] = [
+            {**attempt, "argv": redact.argv([str(arg) for arg in attempt["argv"]])}
+            if isinstance(attempt, dict) and isinstance(attempt.get("argv"), list)
+            else attempt
+            for attempt in out["attempts"]
+        ]
+    return redact.data(out)
+
+
+def pips_own_report(report: Path, command: Sequence[str]) -> bool:
+    """Whether `report` is where pip's own ``--report`` went (``-``: safepip's stdout, which is pip's).
+
+    pip wrote it first; a run report there would replace it, or make stdout two JSON documents.
+    """
+    theirs = parse(list(command)).value("--report")
+    if not theirs:
+        return False
+    if theirs == "-":
         try:
-            files.write_report(settings.report, json.dumps(record, indent=2) + "\n")
-            say(f"wrote the run report to {settings.report}", level=Level.DETAIL)
+            stdout = sys.stdout.fileno()
+        except (AttributeError, ValueError, OSError):  # replaced, or closed: the process's own
+            stdout = 1
+        return files.same_file(report, stdout)
+    return files.same_file(report, Path(theirs))
+
+
+def publish(
+    result: RunResult,
+    env: Mapping[str, str],
+    *,
+    report: Path | None,
+    history: Path | None,
+    github_setting: str,
+) -> None:
+    """Hand the run to the report (at `report`), the history log (`history`, None: none) and GitHub
+    Actions (the ``github`` setting)."""
+    record = build(result)
+    if report is not None and pips_own_report(report, result.command):
+        say(
+            f"warning: the run report was not written to {report}: pip's own --report went there",
+            level=Level.WARNING,
+        )
+    elif report is not None:
+        try:
+            files.write_report(report, json.dumps(record, indent=2) + "\n")
+            say(f"wrote the run report to {report}", level=Level.DETAIL)
         except OSError as exc:
-            say(f"warning: cannot write the run report to {settings.report}: {exc}", level=Level.WARNING)
+            say(f"warning: cannot write the run report to {report}: {exc}", level=Level.WARNING)
     if not record["mismatch_seen"]:
         return
-    if settings.history:
+    if history is not None:
         try:
-            historylog.append(settings.history_file, record)
+            historylog.append(history, record)
         except (OSError, TimeoutError) as exc:
             say(f"warning: cannot add this run to the history log: {exc}", level=Level.WARNING)
-    if github.enabled(settings.github, env):
+    if github.enabled(github_setting, env):
         try:
             github.publish(record, env)
         except OSError as exc:

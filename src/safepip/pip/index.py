@@ -16,7 +16,9 @@ credentials, certificates and all), and safepip guesses nothing. It answers two 
 
 - the requirements the command pins (name, ``==`` version, the hashes given for them), and
 - for the releases asked about, every file the finder offers this interpreter, with the hashes the
-  index published.
+  index published. Never for a project the command names by URL (``name @ https://...``, a local
+  file): pip fetches it from there and asks no index about it, so safepip does not either (its name
+  may be a private package's, the index a public one).
 
 The finder is pip's internal API, stable from pip 20.3 to 26; if it ever changes, the probe fails
 and safepip carries on as if the index had published no hash.
@@ -50,9 +52,10 @@ _PROBE = r"""
 import json
 command, wanted, args = sys.argv[1], sys.argv[2], sys.argv[3:]
 from pip._internal.commands import create_command
+from pip._vendor.packaging.utils import canonicalize_name
 cmd = create_command(command, isolated="--isolated" in args)
 options, positional = cmd.parse_args(args)
-pinned, files = [], []
+pinned, files, by_url = [], [], set()
 with cmd.main_context():
     session = cmd.get_default_session(options)
     finder = cmd._build_package_finder(options=options, session=session)
@@ -61,17 +64,25 @@ with cmd.main_context():
         spec = req.req.specifier if req.req is not None else ()
         pins = [s.version for s in spec if s.operator in ("==", "===") and "*" not in s.version]
         link = getattr(req, "original_link", None) or req.link
+        if link is not None and req.name:
+            by_url.add(canonicalize_name(req.name))
         pinned.append({
             "name": req.name,
             "version": pins[0] if len(pins) == 1 else None,
             "hashes": {alg: list(values) for alg, values in (req.hash_options or {}).items()},
             "url": link.url_without_fragment if link is not None else None,
+            "constraint": bool(getattr(req, "constraint", False)),
         })
     if wanted == "*":
-        releases = [(p["name"], p["version"]) for p in pinned if p["name"] and p["version"]]
+        # A constraint alone makes pip ask about nothing: only what the command installs.
+        releases = [
+            (p["name"], p["version"]) for p in pinned if p["name"] and p["version"] and not p["constraint"]
+        ]
     else:
         releases = [tuple(item.split("==", 1)) for item in wanted.split()]
     for project, version in dict.fromkeys(releases):
+        if canonicalize_name(project) in by_url:
+            continue  # pip fetches it from its URL and asks no index about it: neither do we
         for candidate in finder.find_all_candidates(project):
             if str(candidate.version) != version:
                 continue

@@ -38,6 +38,10 @@ _PIP = NO_CURRENT_FOLDER + (
 )
 
 
+# safepip itself, for the shell functions of --safepip-shell-init when safepip has no script to name.
+_SAFEPIP = NO_CURRENT_FOLDER + "from safepip.cli import main\nsys.exit(main())\n"
+
+
 def pip_argv(python: str, args: Sequence[str] = ()) -> list[str]:
     """The command line that runs `python`'s pip with `args`."""
     return [python, "-c", _PIP, *args]
@@ -46,6 +50,12 @@ def pip_argv(python: str, args: Sequence[str] = ()) -> list[str]:
 def python_argv(python: str, code: str, args: Sequence[str] = ()) -> list[str]:
     """The command line that runs `code` in `python`, with `args` as sys.argv[1:]."""
     return [python, "-c", NO_CURRENT_FOLDER + code, *args]
+
+
+def safepip_argv(python: str) -> list[str]:
+    """The command line that runs safepip in `python` as its script would: not ``-m safepip``,
+    which imports from the current folder as ``-m pip`` does."""
+    return [python, "-c", _SAFEPIP]
 
 
 def shown(argv: Sequence[str]) -> list[str]:

@@ -16,6 +16,7 @@ import collections
 import hashlib
 import io
 import os
+import stat
 import struct
 import threading
 from collections.abc import Iterator
@@ -122,11 +123,31 @@ def _digest_rest(f: io.RawIOBase, digest: Any, remaining: int | None, buffer: by
     return str(digest.hexdigest())
 
 
+# A cache other users can write to (a shared CI cache) may hold a FIFO, whose open would wait for a
+# writer for ever, or a link to a file pip would never read. pip only ever writes regular files there.
+_OPEN_FLAGS = (
+    os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_BINARY", 0)
+)
+
+
+def _open_regular(path: Path) -> io.FileIO:
+    """`path` opened for reading if it is a regular file, not through a link; OSError otherwise."""
+    fd = os.open(path, _OPEN_FLAGS)
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise OSError(f"{path} is not a regular file")
+        return io.FileIO(fd, "rb", closefd=True)
+    except BaseException:
+        os.close(fd)
+        raise
+
+
 def body_digest(entry: CacheEntry, algorithm: str, buffer: bytearray | None = None) -> str | None:
     """The hash of the response body an entry holds, or None if the entry has no readable body.
 
     Every byte is read once: in the old layout the record's first bytes locate the body and are
-    hashed from memory, and the read goes on from there. `buffer` is reused for the reads.
+    hashed from memory, and the read goes on from there. `buffer` is reused for the reads. Only
+    regular files are read, never through a link (see _open_regular).
     """
     digest = hashlib.new(algorithm)
     buffer = bytearray(_CHUNK) if buffer is None else buffer
@@ -134,9 +155,9 @@ def body_digest(entry: CacheEntry, algorithm: str, buffer: bytearray | None = No
         if entry.layout == "http-v2":
             if entry.body is None:
                 return None
-            with open(entry.body, "rb", buffering=0) as f:
+            with _open_regular(entry.body) as f:
                 return _digest_rest(f, digest, None, buffer)
-        with open(entry.record, "rb", buffering=0) as f:
+        with _open_regular(entry.record) as f:
             head = f.read(_V1_HEAD)
             span = _v1_body_span(head)
             if span is None:

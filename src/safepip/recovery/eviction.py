@@ -28,7 +28,7 @@ from filelock import FileLock, Timeout
 
 from safepip import trace
 from safepip.config import paths
-from safepip.output import files
+from safepip.output import files, redact
 from safepip.records import Mismatch
 from safepip.recovery.cache import CacheEntry, body_digest, built_wheels, entries_for_url, scan_for_digest
 
@@ -151,7 +151,8 @@ def _write_manifest(
         "moved": [str(p) for p in result.moved],
         # Files about to move (only until the move is done and the manifest rewritten).
         "planned": [str(p) for p in planned or []],
-        "mismatches": [r.to_json() for r in records],
+        # What pip printed, credentials masked (old pips printed requirement URLs unmasked).
+        "mismatches": [redact.data(r.to_json()) for r in records],
     }
     files.replace(result.quarantine / MANIFEST, json.dumps(manifest, indent=2))
 

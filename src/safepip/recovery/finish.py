@@ -62,7 +62,14 @@ def finish(
     # The run as data, for the JSON report, the history log and GitHub Actions, which want it when
     # a report was asked for or pip reported a mismatch, and only then.
     if result.first_problem is not None or invocation.wants_report(env):
-        runrecord.publish(result, job.settings, env)
+        settings = job.settings
+        runrecord.publish(
+            result,
+            env,
+            report=settings.report,
+            history=settings.history_file if settings.history else None,
+            github_setting=settings.github,
+        )
     return int(verdict.exit_code)
 
 

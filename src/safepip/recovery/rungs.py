@@ -144,6 +144,9 @@ class Rungs:
             extra.append("--no-cache-dir")
         if self.no_binary:
             extra += ["--no-binary", ",".join(self.no_binary)]
+        if self.surroundings.release_notice_possible:
+            # pip's "new release" notice was the first run's to show: at most once per command.
+            extra.append("--disable-pip-version-check")
         return line.with_option(*extra) if extra else list(line.args)
 
     def _pip(

@@ -2,18 +2,18 @@
 and whether safepip may change it, the target environment (its prefix and pip version), and what the
 index publishes for a release.
 
-The first two are asked at once, side by side (two helper processes), while safepip asks the index
-for its hashes; each answer is read when it is first needed.
+The first two come from one probe (pip/probes.py), started at once and read when first needed,
+while safepip asks the index for its hashes.
 """
 
 from __future__ import annotations
 
 import os
-import subprocess
 from dataclasses import replace
 from pathlib import Path
 
 from safepip.errors import TargetUnusable
+from safepip.output import console
 from safepip.pip import index, probes
 from safepip.records import Mismatch
 from safepip.recovery.job import Job
@@ -23,8 +23,7 @@ from safepip.recovery.planner import Context
 class Surroundings:
     def __init__(self, job: Job) -> None:
         self.job = job
-        self._cache_probe: probes.Helper | None = None
-        self._facts_probe: probes.Helper | None = None
+        self._probe: probes.Probe | None = None
         self._started = False
         self._cache_dir: Path | None = None
         self._cache_known = False
@@ -40,53 +39,75 @@ class Surroundings:
     # -- asked at the first mismatch --------------------------------------------------------------
 
     def start(self) -> None:
-        """Start the probes of pip's cache and of the target environment, side by side."""
+        """Start the probe of the target: its environment, and what its pip makes of the command line."""
         if self._started:
             return
         self._started = True
-        python, env = self.job.target.python, self.job.env
-        command = probes.cache_dir_command(python, self.job.line)
         try:
-            self._cache_probe = probes.Helper(command, env) if command else None
+            self._probe = probes.Probe(self.job.target.python, self.job.env, probes.request(self.job.line))
         except (OSError, ValueError):
-            self._cache_probe = None
-        try:
-            self._facts_probe = probes.start_facts(python, env)
-        except (OSError, ValueError):
-            self._facts_probe = None
+            self._probe = None
 
     def stop(self) -> None:
-        """Stop any probe still running (the run ends without needing its answer)."""
-        for probe in (self._cache_probe, self._facts_probe):
-            if probe is not None:
-                probe.cancel()
+        """Stop the probe if it still runs (the run ends without needing its answer)."""
+        if self._probe is not None:
+            self._probe.cancel()
 
     def cache_dir(self) -> Path | None:
-        """pip's cache directory, when safepip knows it; `cache_usable` says whether it may change it."""
+        """pip's cache directory, when safepip knows it; `cache_usable` says whether it may change it.
+
+        It is the one pip's own parser gives for the user's command line, with pip's configuration
+        and variables, whatever pip's verbosity.
+        """
         if not self._cache_known:
             self._cache_known = True
-            self.start()
-            found = None
-            if self._cache_probe is not None:
-                try:
-                    found = probes.read_cache_dir(self._cache_probe.result())
-                except (OSError, ValueError, subprocess.TimeoutExpired):
-                    found = None
-            self._cache_dir = found
-            if found is None or not found.is_dir() or not os.access(found, os.W_OK):
+            found = self.facts()
+            options = found.options if found else None
+            self._cache_dir = options.cache_dir if options else None
+            if (
+                self._cache_dir is None
+                or not self._cache_dir.is_dir()
+                or not os.access(self._cache_dir, os.W_OK)
+            ):
                 self.cache_usable = False
         return self._cache_dir
+
+    @property
+    def cache_disabled(self) -> bool:
+        """Whether pip itself runs without its cache (``--no-cache-dir``, its variable, its key)."""
+        found = self.facts()
+        return self.job.line.no_cache_dir or bool(found and found.options and found.options.cache_disabled)
+
+    @property
+    def release_notice_possible(self) -> bool:
+        """Whether a pip run of this command may print pip's "new release available" notice.
+
+        The first run shows it as plain pip would; safepip keeps the runs after it from repeating
+        it (and from asking the index again) with ``--disable-pip-version-check``, unless pip's
+        own options already say so (pip skips the notice then, and with ``--no-index``).
+        """
+        if "--disable-pip-version-check" in self.job.line.flags or "--no-index" in self.job.line.flags:
+            return False
+        found = self.facts()
+        more = found.options.more if found and found.options else {}
+        return not (more.get("disable_pip_version_check") or more.get("no_index"))
 
     def facts(self) -> probes.Facts | None:
         """The target environment, as the probe saw it (None when it could not tell)."""
         if not self._facts_known:
             self._facts_known = True
             self.start()
-            if self._facts_probe is not None:
+            if self._probe is not None:
                 try:
-                    self._facts = probes.read_facts(self.job.target.python, self._facts_probe)
-                except TargetUnusable:
+                    self._facts = self._probe.facts()
+                except (TargetUnusable, OSError, ValueError):
                     self._facts = None
+            options = self._facts.options if self._facts else None
+            if options is not None:
+                # pip's verbosity with its config files too (``quiet = 1``), for safepip's lines
+                # from here on: the normal path could only count the command line and variables.
+                no_color = "--no-color" in self.job.line.flags or bool(options.more.get("no_color"))
+                console.configure(verbosity=options.verbosity, no_color=no_color)
         return self._facts
 
     def context(self) -> Context:
@@ -96,7 +117,7 @@ class Surroundings:
             line = self.job.line
             self._context = Context(
                 venv_allowed=self.job.settings.venv_rung,
-                user_no_cache=line.no_cache_dir,
+                user_no_cache=self.cache_disabled,
                 cache_usable=self.cache_usable,
                 venv_could_differ=self._venv_could_differ(),
                 can_steer=not line.values("--only-binary"),
