@@ -102,8 +102,8 @@ _EXCLUSIVE = {
         "jenkins",
     },
     # GitLab's "+" joins a line to the one before it, which a terminal's wrap or a paste's blank
-    # line is not.
-    "gitlab-split": {*TERMINALS, "double-space"},
+    # line is not; collapsed spaces merge its flag with pip's indentation on one piece only.
+    "gitlab-split": {*TERMINALS, "double-space", "collapse-spaces"},
     # After a window's cut, indentation is the only measure of how much it took from an entry.
     "left-cut": {*RELAYS, "strip-indent", "strip-indent-but-one", "collapse-spaces", "viewer-gutter"},
     "logger-on-head": {"space-gaps"},

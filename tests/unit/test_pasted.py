@@ -10,7 +10,7 @@ from __future__ import annotations
 import io
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 from packaging.requirements import Requirement
 from tests.support.corpus import CAPTURED, LOOKALIKES, PASTED, as_printed, load
@@ -65,6 +65,7 @@ def test_a_window_that_cut_more_than_pips_indentation_names_no_file(columns):
         assert records == []
 
 
+@settings(deadline=None)
 @given(
     st.from_regex(r"[A-Za-z0-9]([A-Za-z0-9._-]{0,20}[A-Za-z0-9])?", fullmatch=True),
     st.from_regex(r"[0-9]{1,4}(\.[0-9]{1,4}){0,4}", fullmatch=True),

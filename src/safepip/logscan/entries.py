@@ -144,8 +144,9 @@ def _name_and_version(requirement: str | None, filename: str | None) -> tuple[st
     """The project and version a record names: from the requirement, else from the file name.
 
     None when the two disagree: pip's finder only takes files of the requirement's project and
-    version, so the text was damaged (a window that cut an entry's first letters, say) and
-    names another file. A direct URL (``name @ url``) may name any file, and is not compared.
+    version (and pip takes a wheel only for its own project), so the text was damaged (a window that
+    cut an entry's first letters, say) and names another file. A direct URL to an sdist
+    (``name @ url``) may name any archive, and is not compared.
     """
     name = version = None
     simple = _SIMPLE_PIN.match(requirement) if requirement else None
@@ -167,7 +168,9 @@ def _name_and_version(requirement: str | None, filename: str | None) -> tuple[st
                 version = pins[0].version
     if not filename:
         return name, version
-    if requirement and "@" not in requirement and not _agrees(name, version, filename):
+    # A direct URL may name any archive, but pip takes a wheel only for its own project.
+    direct_sdist = requirement is not None and "@" in requirement and not filename.endswith(".whl")
+    if requirement and not direct_sdist and not _agrees(name, version, filename):
         return None
     if name is None or version is None:
         parsed = _file_release(filename)

@@ -222,10 +222,14 @@ class Report:
         if self.state == _ENTRY:
             assert self.entry is not None
             if expected and expected.group("alg") != "or":
-                # pip indents the entry by 4 and Expected by 8: when a window cut the head's
-                # start, what is left of the 8 tells how many columns it took. (A cut the head
-                # does not show leaves a name that its file contradicts: entries.py.)
-                self.entry.start_cut = self.paste.left_cut and len(text) - len(body) < 4
+                # pip indents the entry by 4 and Expected by 8: what is left of the 8 tells how
+                # many columns a window took, where the head shows a cut, or where the entry lost
+                # all of its 4 and Expected not all of its 8 (a paste that stripped or collapsed
+                # indentation leaves both the same). A name its file contradicts: entries.py.
+                indent = len(text) - len(body)
+                self.entry.start_cut = indent < 4 and (
+                    self.paste.left_cut or (self.entry.indent == 0 and indent > 0)
+                )
                 return self._start_group(expected)
             if expected or got:
                 return self._end()
@@ -252,7 +256,8 @@ class Report:
             if expected.group("alg") == "or" or self.entry is None:
                 return self._end()
             return self._start_group(expected)  # another algorithm for the same file
-        if got or not could_start_entry(body):
+        if got or not (could_start_entry(body) or len(text) - len(body) >= 4):
+            # (Indented as pip indents an entry, whatever it reads like.)
             return self._end()
         if self.entry is not None:
             self.entries.append(self.entry)
