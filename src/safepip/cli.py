@@ -36,6 +36,13 @@ if TYPE_CHECKING:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
+    code = _guarded(args)
+    trace.event("exit", code=int(code))
+    return code
+
+
+def _guarded(args: list[str]) -> int:
+    """The command, with every way it can end turned into an exit code."""
     debug = "--safepip-debug" in args or os.environ.get("SAFEPIP_DEBUG", "").strip() not in ("", "0")
     console.reset()
     # SIGTERM/SIGHUP unwind like Ctrl-C (clean-up runs); the exit code is 128 + the signal.
@@ -103,8 +110,8 @@ def _main(args: list[str]) -> int:
         given=asked.pip_args,
         args=line.args,
         python=chosen.python,
-        reason=chosen.reason,
         install_python=chosen.install_python,
+        reason=chosen.reason,
         recoverable=line.recoverable,
     )
     if not line.recoverable:

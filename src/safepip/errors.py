@@ -28,6 +28,9 @@ class ExitCode(IntEnum):
     NOT_RECOVERED = 22
     #: The target environment cannot be used (no such interpreter, no pip in it).
     TARGET_UNUSABLE = 24
+    #: Installed, but into a fresh virtualenv (its path is printed), not where the user asked: no pip
+    #: new enough to install into the target could run there. The ``venv-ok`` setting makes it 0.
+    INSTALLED_IN_FRESH_VENV = 25
     #: A bug in safepip: the message says what, `--safepip-debug` shows the traceback.
     INTERNAL_ERROR = 70
     #: Ctrl-C (SIGINT), by the shell convention 128 + 2.

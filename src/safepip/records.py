@@ -39,6 +39,9 @@ class Mismatch:
     published_asked: bool = False
     #: Another file of the same release whose published hash is pinned (the lock names that file).
     locked_file: str | None = None
+    #: safepip compared the pinned hashes with every file the index lists for this release, so when
+    #: `locked_file` is None no file of it has a pinned hash.
+    release_checked: bool = False
     requirement: str | None = None
     requirements_file: str | None = None
     requirements_line: int | None = None
@@ -145,7 +148,7 @@ _RUNG_PLANS = {
     Rung.STEER: "run pip again, steered to the file the lock pins",
     Rung.RETRY: "run pip again for a fresh download",
     Rung.NO_CACHE: "run pip again with --no-cache-dir",
-    Rung.FRESH_VENV: "install from a fresh virtualenv with an up-to-date pip, --no-cache-dir",
+    Rung.FRESH_VENV: "run an up-to-date pip from a fresh virtualenv into the target, --no-cache-dir",
 }
 
 
@@ -157,6 +160,8 @@ class Outcome(str, Enum):
     TAMPERING = "tampering-suspected"
     NOT_RECOVERED = "not-recovered"
     INTERRUPTED = "interrupted"
+    #: pip succeeded, but in a fresh virtualenv, not where the user asked (exit 25, or 0 with venv-ok).
+    IN_FRESH_VENV = "installed-in-fresh-venv"
 
     @classmethod
     def named(cls, value: object) -> Outcome | None:
@@ -192,6 +197,8 @@ _OUTCOME_WORDS = {
                         "refused: tampering?", "refusal"),
     Outcome.NOT_RECOVERED: ("could not recover from a hash mismatch", "not recovered", "refusal"),
     Outcome.INTERRUPTED: ("hash mismatch; interrupted while recovering", "interrupted", "warning"),
+    Outcome.IN_FRESH_VENV: ("installed, but into a fresh virtualenv, not the target environment",
+                            "in a fresh venv", "warning"),
 }  # fmt: skip
 
 
@@ -208,8 +215,14 @@ class Attempt:
     #: Nothing cached could have been used: --no-cache-dir, or every bad entry was evicted first.
     cache_bypassed: bool = False
     in_fresh_venv: bool = False
+    #: pip installed into the fresh virtualenv itself, not where the user asked (records.RunResult
+    #: .fresh_venv says where): no pip that can install into the target could run there.
+    into_fresh_venv: bool = False
     interrupted: bool = False
     argv: tuple[str, ...] = ()
+    #: False when the rung could not run pip at all (no fresh virtualenv could be made or used):
+    #: its mismatches are the previous run's, for the evidence.
+    ran: bool = True
 
     def fresh(self, record: Mismatch) -> bool:
         """Whether pip downloaded these bytes itself in this attempt, rather than reading a cache."""

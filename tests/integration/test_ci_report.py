@@ -46,7 +46,7 @@ def validate(report: dict[str, Any]) -> None:
         assert attempt["number"] == number and attempt["rung"] in RUNGS
         assert attempt["argv"][1:3] == ["-m", "pip"]  # as people re-run it (pip/launch.py, shown)
         assert isinstance(attempt["exit_code"], int) and isinstance(attempt["duration"], float)
-        for key in ("interrupted", "cache_bypassed", "in_fresh_venv"):
+        for key in ("interrupted", "cache_bypassed", "in_fresh_venv", "into_fresh_venv"):
             assert isinstance(attempt[key], bool)
         for mismatch in attempt["mismatches"]:
             assert {"name", "version", "url", "expected", "got", "algorithm", "cause"} <= set(mismatch)

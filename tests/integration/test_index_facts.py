@@ -155,3 +155,36 @@ def test_an_unknown_package_report_is_traced_to_its_cache_entry_by_content(
     assert installed(target_venv, safepip_env) >= {"alpha": "1.0", "beta": "2.0"}
     assert bodies[beta].read_bytes() == beta_before
     assert any("moved 2 file(s) out of pip's cache" in line for line in safepip_lines(result.stderr))
+
+
+@pytest.mark.parametrize("api", ["html", "json"])
+def test_a_stale_pin_refusal_says_the_pin_is_no_published_file(
+    api, tmp_path, target_venv, safepip_env, safepip, wheels
+):
+    # safepip has asked the index for the release's files: the pin is none of them, and it says so.
+    req = pin(tmp_path, "alpha", "1.0", "0" * 64)
+    with PackageIndex(tmp_path / "index", json_api=api == "json") as served:
+        served.add(wheels / ALPHA)
+        result = safepip("install", *served.pip_args(), "-r", req, env=safepip_env)
+    assert result.returncode == ExitCode.STALE_PIN, result.stderr
+    said = "\n".join(safepip_lines(result.stderr))
+    assert "The pinned hash is the hash of none of the files the index offers pip for alpha 1.0." in said
+
+
+def test_a_refusal_names_the_file_the_pin_belongs_to(tmp_path, venv_with_pip, safepip_env, safepip):
+    # The lock names the sdist; pip 22.3 chooses the wheel (it ignores a JSON index's hashes when
+    # choosing), and may be neither steered (--only-binary was given) nor replaced by a fresh pip
+    # (switched off): the refusal says whose hash the pin is.
+    python = venv_with_pip("22.3.1")
+    env = {**safepip_env, "VIRTUAL_ENV": str(python.parent.parent), "SAFEPIP_NO_VENV": "1"}
+    files = tmp_path / "files"
+    wheel, sdist = build_wheel(files, "epsilon", "1.0"), build_sdist(files, "epsilon", "1.0")
+    req = pin(tmp_path, "epsilon", "1.0", sha256_file(sdist))
+    with PackageIndex(tmp_path / "json-index", json_api=True) as served:
+        served.add(wheel)
+        served.add(sdist)
+        result = safepip("install", "--only-binary", "zeta", *served.pip_args(), "-r", req, env=env)
+    assert result.returncode == ExitCode.STALE_PIN, result.stderr
+    said = "\n".join(safepip_lines(result.stderr))
+    assert f"The pin is the hash of the sdist, {sdist.name} (version 1.0)." in said
+    assert "epsilon" not in installed(python, env)

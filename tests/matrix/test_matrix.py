@@ -448,7 +448,8 @@ def test_unknown_package_found_by_content(bench, cell, version):
 def test_upper_case_pin(bench, cell, version):
     """A pin written in upper-case hex is the right hash; pip before 24.2 compares case-sensitively
     and reports a mismatch whose Got equals the pin. safepip does not call that corruption: it goes
-    straight to a fresh virtualenv with a current pip (and keeps it, saying how to activate it)."""
+    straight to a current pip from a fresh virtualenv, which installs into the target itself (pip's
+    ``--python``); the fresh virtualenv, having served, is gone."""
     b = bench(version)
     req = b.requirements(ALPHA, pins={ALPHA: b.index.sha256(ALPHA).upper()})
     result = b.safepip("install", *b.index.pip_args(), "-r", req)
@@ -463,12 +464,10 @@ def test_upper_case_pin(bench, cell, version):
     assert any("case-sensitively" in line for line in lines), lines
     assert any("Fixed by fresh-virtualenv (2 pip runs" in line for line in lines), lines
     assert b.index.downloads(ALPHA) == 2
-    assert "alpha" not in b.installed()
-    venvs = [p for p in Path(b.env["SAFEPIP_VENV_DIR"]).iterdir() if p.is_dir()]
-    assert len(venvs) == 1
-    assert installed(venv_python(venvs[0]), b.env) >= {"alpha": "1.0"}
-    assert any(str(venvs[0]) in line for line in lines), lines
-    cell("0 · installed in a fresh venv (pip bug)")
+    assert b.installed().get("alpha") == "1.0"
+    venvs = Path(b.env["SAFEPIP_VENV_DIR"])
+    assert not venvs.exists() or not any(venvs.iterdir())
+    cell("0 · a fresh pip installed it into the target (pip bug)")
 
 
 @versions

@@ -404,7 +404,7 @@ def run(
 # Makes the pty the controlling terminal of the command, then becomes the command. Done in a
 # trampoline process rather than in a preexec_fn, which is unsafe in a process with threads (the
 # index server runs in one).
-_PTY_TRAMPOLINE = (
+PTY_TRAMPOLINE = (
     "import fcntl, os, sys, termios\n"
     "try:\n"
     "    fcntl.ioctl(0, termios.TIOCSCTTY, 0)\n"
@@ -446,7 +446,7 @@ def run_in_pty(
         # rather than through COLUMNS, which a real terminal session does not usually export.
         fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", _PTY_ROWS, _PTY_COLUMNS, 0, 0))
         proc = subprocess.Popen(
-            [sys.executable, "-c", _PTY_TRAMPOLINE, *argv],
+            [sys.executable, "-c", PTY_TRAMPOLINE, *argv],
             env=dict(env),
             cwd=None if cwd is None else os.fspath(cwd),
             stdin=slave,

@@ -5,15 +5,20 @@ appends the command line it was given and every pip command line it ran. `check_
 that file and returns a problem for each broken promise:
 
 * each pip run is the user's command line, unchanged, plus at most ``--no-cache-dir``,
-  ``--log <safepip's scratch file>``, ``--no-binary <project>`` and, on the runs after the first,
-  ``--disable-pip-version-check`` (pip's "new release" notice once per command): no ``--hash``,
+  ``--log <safepip's scratch file>``, ``--no-binary <project>``, on the runs after the first
+  ``--disable-pip-version-check`` (pip's "new release" notice once per command), and for the pip
+  of a fresh virtualenv only pip's own ``--python <the target's interpreter>``: no ``--hash``,
   ``--require-hashes``, ``-r``/``-c`` or any other argument dropped, no ``--trusted-host``,
   ``--no-require-hashes``, index, find-links, certificate or proxy option added; commands safepip
   does not watch run exactly as given;
 * pip runs with the environment safepip was given: no ``PIP_*`` variable added, changed or removed;
 * it runs the target's pip, or the pip of a fresh virtualenv this same run created;
 * helper commands (``pip cache dir``, probes) never install, download, build or uninstall;
-* nothing runs after pip was interrupted, and the number of pip runs is bounded.
+* nothing runs after pip was interrupted, and the number of pip runs is bounded;
+* exit 0 means done where plain pip would have done it: the last pip run succeeded, and it
+  installed for the target's interpreter (the target's own pip, or a fresh pip given ``--python``
+  with it); packages that went into a fresh virtualenv instead make the exit code 25 (unless the
+  user opted into 0), and a fresh virtualenv that served only as a pip is gone afterwards.
 
 `snapshot` and `check_deletions` add the promise about files: between the two snapshots of a
 safepip run, no file disappeared except pip cache entries named in a quarantine manifest and files
@@ -66,6 +71,8 @@ KEPT = ("--hash", "--require-hashes", "-r", "--requirement", "-c", "--constraint
 HELPER_NEVER = frozenset({"install", "download", "wheel", "uninstall"})
 #: The first run, evict-and-retry, --no-cache-dir, fresh virtualenv, and one spare.
 MAX_PIP_RUNS = 5
+#: safepip's exit code for "installed, but into a fresh virtualenv" (README, exit codes).
+INSTALLED_IN_FRESH_VENV = 25
 
 
 def read_trace(path: Path, offset: int = 0) -> list[dict]:
@@ -119,6 +126,13 @@ def _count(args: list[str], option: str) -> int:
     )
 
 
+def _is_python_option(removed: list[str]) -> bool:
+    """Whether `removed` is exactly pip's ``--python X`` (or ``--python=X``, or an abbreviation)."""
+    if not removed or not "--python".startswith(removed[0].split("=", 1)[0]) or len(removed[0]) < 4:
+        return False
+    return len(removed) == (1 if "=" in removed[0] else 2)
+
+
 def _pip_command(argv: list[str]) -> str | None:
     """The pip command of ``python -c <pip> [general options] COMMAND ...`` (None for other helpers)."""
     if not is_pip(argv):
@@ -139,7 +153,10 @@ def _leftovers(expected: list[str], actual: list[str]) -> tuple[list[str], list[
     return extra, missing
 
 
-def _check_additions(extra: list[str], *, first_run: bool = True) -> list[str]:
+def _check_additions(extra: list[str], python: str | None = None, *, first_run: bool = True) -> list[str]:
+    """What was added to a pip command line that must not be. `python`: on a fresh virtualenv's
+    pip, the one ``--python`` it may be given, the target's interpreter; `first_run`: the notice
+    flag may be added only after it."""
     problems = []
     i = 0
     while i < len(extra):
@@ -149,6 +166,9 @@ def _check_additions(extra: list[str], *, first_run: bool = True) -> list[str]:
             problems.append(f"added {token}")
         elif token == "--no-cache-dir" or (token == AFTER_THE_FIRST_RUN and not first_run):
             pass
+        elif token == "--python" and python is not None and extra[i + 1 : i + 2] == [python]:
+            python = None  # once
+            i += 1
         elif token == "--log" and i + 1 < len(extra):
             log = Path(extra[i + 1])
             if not log.parent.name.startswith("safepip-"):
@@ -176,6 +196,7 @@ def check_invocation(records: list[dict]) -> list[str]:
     if expected != given:
         problems.append(f"the command line was changed before pip saw it: {given} -> {expected}")
     fresh = [Path(r["location"]) for r in records if r["kind"] == "fresh-venv"]
+    install_python = start.get("install_python", start["python"])
     runs = 0
     interrupted = False
     for record in records:
@@ -197,7 +218,8 @@ def check_invocation(records: list[dict]) -> list[str]:
         if not is_pip(argv):
             problems.append(f"not a pip command line: {argv}")
             continue
-        if str(python) != start["python"] and not any(v in python.parents for v in fresh):
+        in_fresh = any(v in python.parents for v in fresh)
+        if str(python) != start["python"] and not in_fresh:
             problems.append(f"ran {python}, neither the target {start['python']} nor a fresh virtualenv")
         changed = [k for k in record.get("env", {}).get("changed", []) if k.upper().startswith("PIP_")]
         removed = [k for k in record.get("env", {}).get("removed", []) if k.upper().startswith("PIP_")]
@@ -209,15 +231,75 @@ def check_invocation(records: list[dict]) -> list[str]:
                 problems.append(f"a command safepip does not watch was changed: {expected} -> {actual}")
             continue
         extra, missing = _leftovers(expected, actual)
-        if missing:
+        if missing and not (in_fresh and _is_python_option(missing) and "--python" not in extra):
+            # (A fresh pip too old for --python installs into its own environment: the user's own
+            # --python would only make it fail.)
             problems.append(f"dropped {missing} from the user's command line")
-        problems.extend(_check_additions(extra, first_run=runs == 1))
+        problems.extend(_check_additions(extra, install_python if in_fresh else None, first_run=runs == 1))
         for option in KEPT:
             if _count(actual, option) < _count(expected, option):
                 problems.append(f"fewer {option} options than the user gave")
     if runs > MAX_PIP_RUNS:
         problems.append(f"{runs} pip runs: more than {MAX_PIP_RUNS}")
+    if start["recoverable"]:
+        problems.extend(_check_outcome(start, records, fresh))
     return [f"safepip {label}: {p}" for p in problems]
+
+
+def targets_the_install_python(argv: list[str], start: dict) -> bool:
+    """Whether a pip run installs for the target's interpreter: it is the target's own pip, or it
+    was told that interpreter with pip's ``--python``, before the command name (where pip acts on it;
+    after it, pip ignores the option and installs into its own environment)."""
+    if argv[0] == start["python"]:
+        return True
+    args = argv[3:]
+    command = next((i for i, a in enumerate(args) if a in ("install", "download", "wheel")), len(args))
+    install_python = start.get("install_python", start["python"])
+    for i, arg in enumerate(args[:command]):
+        if arg == "--python" and args[i + 1 : i + 2] == [install_python]:
+            return True
+        if arg == f"--python={install_python}":
+            return True
+    return False
+
+
+def _check_outcome(start: dict, records: list[dict], fresh: list[Path]) -> list[str]:
+    """Exit 0 means done where plain pip would have done it (issue 13's promise)."""
+    exits = [r for r in records if r["kind"] == "exit"]
+    if not exits:
+        return []  # safepip did not finish (killed): it gave no word
+    code = exits[-1]["code"]
+    kept = [Path(r["location"]) for r in records if r["kind"] == "fresh-venv-kept"]
+    problems = []
+    for record in records:
+        if record["kind"] == "fresh-venv-kept":
+            wanted = 0 if record.get("venv_ok") else INSTALLED_IN_FRESH_VENV
+            if code != wanted:
+                problems.append(f"installed into the fresh virtualenv {record['location']}, exited {code}")
+    for location in fresh:
+        if location in kept and not location.is_dir():
+            problems.append(f"said it kept the fresh virtualenv {location}, which is gone")
+        if location not in kept and location.is_dir():
+            problems.append(f"left the fresh virtualenv {location}, though nothing was installed into it")
+    if code != 0:
+        return problems
+    runs = [r for r in records if r["kind"] in ("pip", "pip-exit")]
+    pairs = [(a, b) for a, b in zip(runs, runs[1:]) if a["kind"] == "pip" and b["kind"] == "pip-exit"]
+    if not pairs:
+        return [*problems, "exited 0 without a pip run"]
+    last, ended = pairs[-1]
+    if ended["code"] != 0:
+        problems.append(f"exited 0 although its last pip run exited {ended['code']}")
+    python = Path(last["argv"][0])
+    # A fresh pip too old for --python (safepip says so in the trace) that kept nothing installed
+    # nothing in its own environment: it only wrote where the command said (download -d, wheel -w,
+    # --target, ...). One that kept its environment exits 0 only when the user opted in (above).
+    fallback = any(r["kind"] == "fresh-venv-into-itself" for r in records)
+    own_venv = fallback and any(location in python.parents for location in fresh)
+    if not (own_venv or targets_the_install_python(last["argv"], start)):
+        where = start.get("install_python", start["python"])
+        problems.append(f"exited 0 after a pip run that did not install for {where}: {last['argv'][3:]}")
+    return problems
 
 
 def check_trace(path: Path, offset: int = 0) -> list[str]:

@@ -31,11 +31,12 @@ def shown_at(verbosity: int) -> list[str]:
 
 
 def test_levels_follow_pips_verbosity():
-    assert shown_at(1) == ["detail", "info", "success", "warning", "error"]
-    assert shown_at(0) == ["info", "success", "warning", "error"]
-    assert shown_at(-1) == ["success", "warning", "error"]
-    assert shown_at(-2) == ["error"]
-    assert shown_at(-5) == ["error"]
+    assert shown_at(1) == ["detail", "info", "success", "warning", "error", "notice"]
+    assert shown_at(0) == ["info", "success", "warning", "error", "notice"]
+    assert shown_at(-1) == ["success", "warning", "error", "notice"]
+    # Where packages went, when it is not where the user asked, shows like a refusal: always.
+    assert shown_at(-2) == ["error", "notice"]
+    assert shown_at(-5) == ["error", "notice"]
 
 
 def test_every_line_keeps_the_prefix_and_plain_text_stays_plain():

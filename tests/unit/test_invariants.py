@@ -186,3 +186,74 @@ def test_safepips_own_files_and_what_pip_installs_are_theirs(tmp_path, tree):
 
 def test_commands_safepip_passes_on_are_pips_business(tmp_path, tree):
     assert check(tmp_path, [tree["other"]], recoverable=False) == []
+
+
+# -- the fresh virtualenv's pip and "exit 0 means done where plain pip would have" ------------------
+
+VENV = "/data/safepip/venvs/req-1"
+FRESH = f"{VENV}/bin/python"
+
+
+def fresh_run(argv: list[str], code: int = 0, exit_code: int = 0, kept: bool | None = None) -> list[dict]:
+    """A trace whose second pip run is a fresh virtualenv's, ending with safepip's exit code."""
+    records = trace(with_added(*LOG), argv)
+    records.insert(3, {"kind": "fresh-venv", "location": VENV})
+    records[4]["argv"][0] = FRESH
+    records[5]["code"] = code
+    if kept is not None:
+        records.insert(4, {"kind": "fresh-venv-into-itself", "pip": "21.3.1"})
+        records.append({"kind": "fresh-venv-kept", "location": VENV, "venv_ok": kept})
+    records.append({"kind": "exit", "code": exit_code})
+    return records
+
+
+def test_the_fresh_pip_may_be_given_the_targets_python_and_nothing_else(monkeypatch):
+    monkeypatch.setattr(Path, "is_dir", lambda self: False)  # the fresh virtualenv is gone
+    assert check_invocation(fresh_run(["--python", PY, *with_added(*LOG)])) == []
+    other = check_invocation(fresh_run(["--python", "/usr/bin/python3", *with_added(*LOG)]))
+    assert any("added '--python'" in p for p in other), other
+    twice = check_invocation(fresh_run(["--python", PY, "--python", PY, *with_added(*LOG)]))
+    assert any("added '--python'" in p for p in twice), twice
+    # Only a fresh virtualenv's pip: the target's own pip installs there already.
+    records = trace(with_added(*LOG), ["--python", PY, *with_added(*LOG)])
+    assert any("added '--python'" in p for p in check_invocation(records))
+
+
+def test_exit_0_after_a_run_that_installed_elsewhere_is_caught(monkeypatch):
+    monkeypatch.setattr(Path, "is_dir", lambda self: False)
+    # The fresh pip without --python installs into its own environment: not done where asked.
+    problems = check_invocation(fresh_run(with_added(*LOG), kept=False))
+    assert any("installed into the fresh virtualenv" in p for p in problems), problems
+    # ... and --python after the command name is ignored by pip, so it counts for nothing.
+    late = [GIVEN[0], "--python", PY, *GIVEN[1:]]
+    problems = check_invocation(fresh_run(late))
+    assert problems, "a --python after the command name passed for installing into the target"
+
+
+def test_exit_0_needs_a_last_pip_run_that_succeeded(monkeypatch):
+    monkeypatch.setattr(Path, "is_dir", lambda self: False)
+    problems = check_invocation(fresh_run(["--python", PY, *with_added(*LOG)], code=1))
+    assert any("last pip run exited 1" in p for p in problems), problems
+
+
+def test_a_fresh_venv_kept_means_exit_25_unless_opted_in(monkeypatch):
+    monkeypatch.setattr(Path, "is_dir", lambda self: True)
+    assert check_invocation(fresh_run(with_added(*LOG), kept=False, exit_code=25)) == []
+    assert check_invocation(fresh_run(with_added(*LOG), kept=True, exit_code=0)) == []
+    wrong = check_invocation(fresh_run(with_added(*LOG), kept=False, exit_code=0))
+    assert any("exited 0" in p for p in wrong), wrong
+
+
+def test_a_fresh_pip_too_old_for_python_may_write_where_the_command_says(monkeypatch):
+    # download -d, wheel -w, --target through a fresh pip without --python: nothing went into its
+    # environment (it is gone), the files went where the command said.
+    monkeypatch.setattr(Path, "is_dir", lambda self: False)
+    records = fresh_run(with_added(*LOG))
+    records.insert(4, {"kind": "fresh-venv-into-itself", "pip": "21.3.1"})
+    assert check_invocation(records) == []
+
+
+def test_a_fresh_venv_left_without_anything_in_it_is_caught(monkeypatch):
+    monkeypatch.setattr(Path, "is_dir", lambda self: True)
+    problems = check_invocation(fresh_run(["--python", PY, *with_added(*LOG)]))
+    assert any("left the fresh virtualenv" in p for p in problems), problems

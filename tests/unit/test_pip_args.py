@@ -148,3 +148,17 @@ def test_variables_are_read_as_pips_configuration_reads_them():
     assert from_environment("--log", parse(["--isolated", "install", "x"]), env) is None
     assert from_environment("--timeout", line, {"PIP_DEFAULT_TIMEOUT": "30"}) == "30"
     assert from_environment("--log", line, {"pip_log": "lower-case prefix: ignored"}) is None
+
+
+@pytest.mark.parametrize(
+    ("args", "without"),
+    [
+        (["--python", "/x/py", "install", "six"], ["install", "six"]),
+        (["--python=/x/py", "install", "six"], ["install", "six"]),
+        (["--pyth", "/x", "-v", "install", "a"], ["-v", "install", "a"]),
+        # After the command pip's main parser never sees it: it stays, as pip leaves it.
+        (["-v", "install", "--python", "x", "a"], ["-v", "install", "--python", "x", "a"]),
+    ],
+)
+def test_the_python_option_can_be_taken_off_for_a_pip_too_old_for_it(args, without):
+    assert parse(args).without_python_option() == without

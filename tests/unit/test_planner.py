@@ -166,3 +166,35 @@ def test_no_steering_when_the_user_asked_for_wheels_only():
     chose_wheel = replace(mismatch(got=BAD, published=BAD), locked_file="alpha-1.0.tar.gz")
     verdict = decide([attempt(Rung.PIP, chose_wheel)], Context(can_steer=False))
     assert verdict.exit_code == ExitCode.STALE_PIN
+
+
+def test_packages_that_went_into_a_fresh_venv_are_no_plain_success():
+    # Done, but not where the user asked: exit 25, unless the user opted into 0 (venv-ok).
+    buggy = mismatch(got=PIN.upper())
+    into = replace(attempt(Rung.FRESH_VENV, code=0, venv=True), into_fresh_venv=True)
+    history = [attempt(Rung.PIP, buggy), into]
+    assert decide(history, Context()) == Verdict(Outcome.IN_FRESH_VENV, ExitCode.INSTALLED_IN_FRESH_VENV)
+    assert decide(history, Context(venv_ok=True)) == Verdict(Outcome.IN_FRESH_VENV, ExitCode.OK)
+    # A fresh pip that installed into the target (pip's --python) recovered, plainly.
+    history = [attempt(Rung.PIP, buggy), attempt(Rung.FRESH_VENV, code=0, venv=True)]
+    assert decide(history, Context()) == Verdict(Outcome.RECOVERED, ExitCode.OK)
+
+
+def test_a_fresh_venv_that_could_not_run_pip_is_not_taken_for_a_download():
+    # It repeats the last run's mismatches for the evidence: they are no second fresh download, so
+    # no "same wrong bytes twice" (tampering) may be read into them.
+    history = [
+        attempt(Rung.PIP, mismatch("1" * 64)),
+        attempt(Rung.EVICT, mismatch("2" * 64)),
+        attempt(Rung.NO_CACHE, mismatch("3" * 64)),
+    ]
+    not_run = Attempt(Rung.FRESH_VENV, 22, 0.0, history[-1].mismatches, in_fresh_venv=True, ran=False)
+    verdict = decide([*history, not_run], Context())
+    assert verdict.outcome is Outcome.NOT_RECOVERED and verdict.detail == "rung-unusable"
+
+
+def test_a_pip_conf_in_the_target_no_longer_sends_pip_to_a_fresh_venv():
+    # The fresh pip runs with the target's configuration: only an old pip makes it differ.
+    repeated = [attempt(Rung.PIP, mismatch()), attempt(Rung.EVICT, mismatch())]
+    assert decide(repeated, Context()).outcome is Outcome.TAMPERING
+    assert decide(repeated, Context(venv_could_differ=True)) is Rung.FRESH_VENV

@@ -237,7 +237,7 @@ def judge(found: Probe, env: Mapping[str, str]) -> list[Finding]:
                 "run in this environment, over your own pip.conf, and can point pip at another index "
                 "or mirror.",
                 f"review it ({python} -m pip config --site list) and remove it if you did not mean it; "
-                "safepip's fresh-virtualenv rung runs without it.",
+                "safepip's fresh pip runs with it too, as every pip there does.",
             )
         )
     disabled_by = [s for s in found.settings if s.key == "no-cache-dir"]

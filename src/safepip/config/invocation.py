@@ -61,6 +61,8 @@ SPECS: tuple[Spec, ...] = (
     # A path that must not exist yet: useful for one run, never as a standing setting.
     Spec("venv", "venv_path", "path", "create the fresh virtualenv exactly here", option=True, in_file=False),
     Spec("venv-dir", "venv_dir", "folder", "parent folder of fresh virtualenvs"),
+    Spec("venv-ok", "venv_ok", "flag", "exit 0, not 25, after installing into a fresh virtualenv",
+         option=True),
     Spec("quarantine-dir", "quarantine_dir", "folder", "where evicted cache entries are kept"),
     Spec("backoff", "backoff", "seconds", "first wait before a plain retry, doubling", option=True),
     # Per run or per job, not in the file: knowing it must not cost the runs that go well a read of
@@ -85,8 +87,9 @@ usage: safepip [--safepip-OPTION ...] <pip command line>
 
 safepip runs the real pip with your command line unchanged. Only when pip stops with a hash
 mismatch does it act: it evicts the corrupted entries from pip's cache and retries, retries with
---no-cache-dir, and last installs into a fresh virtualenv. It never weakens hash checking, and it
-refuses (non-zero exit) when the pin is stale or fresh downloads keep returning wrong bytes.
+--no-cache-dir, and last runs an up-to-date pip from a fresh virtualenv, installing where you asked.
+It never weakens hash checking, and it refuses (non-zero exit) when the pin is stale or fresh
+downloads keep returning wrong bytes.
 
 safepip's own commands (spelled as options, so none can hide a pip command):
   --safepip-config [--json]            the effective settings, and where each came from
@@ -102,6 +105,8 @@ safepip's own commands (spelled as options, so none can hide a pip command):
 safepip options (each also a SAFEPIP_* variable and, most, a config-file key):
   --safepip-no-venv         never use the fresh-virtualenv rung          SAFEPIP_NO_VENV=1
   --safepip-venv PATH       create the fresh virtualenv exactly here     SAFEPIP_VENV=PATH
+  --safepip-venv-ok         exit 0, not 25, when the packages went into  SAFEPIP_VENV_OK=1
+                            a fresh virtualenv instead of the target
   --safepip-backoff SECONDS first wait before a plain retry (default 1)  SAFEPIP_BACKOFF
   --safepip-report PATH     write a JSON report of this run              SAFEPIP_REPORT
   --safepip-no-history      do not log recoveries and refusals           SAFEPIP_NO_HISTORY=1
@@ -112,7 +117,8 @@ safepip options (each also a SAFEPIP_* variable and, most, a config-file key):
 
 pip's -q/-v quiet or detail safepip's own lines too.
 Exit codes: pip's own, or 20 stale pin, 21 tampering suspected, 22 not recovered,
-24 target environment unusable, 130 interrupted (143 SIGTERM). See README.md.
+24 target environment unusable, 25 installed but into a fresh virtualenv (its path is printed),
+130 interrupted (143 SIGTERM). See README.md.
 """
 
 

@@ -30,6 +30,8 @@ class Settings:
     venv_rung: bool = True
     venv_path: Path | None = None
     venv_dir: Path = field(default_factory=paths.venvs_dir)
+    #: Exit 0 (not 25) when the packages went into a fresh virtualenv instead of the target.
+    venv_ok: bool = False
     quarantine_dir: Path = field(default_factory=paths.quarantine_dir)
     backoff: float = 1.0
     report: Path | None = None

@@ -60,6 +60,7 @@ class Level(Enum):
     SUCCESS = (-1, "32")  # green; a recovery happened (kept with -q, like pip's warnings)
     WARNING = (-1, "33")  # yellow
     ERROR = (None, "31")  # red; refusals and errors: they explain a non-zero exit, never hidden
+    NOTICE = (None, "33")  # yellow; what a user must know to use the result (where it went), never hidden
 
     @property
     def threshold(self) -> int | None:

@@ -54,6 +54,25 @@ def fields(item: Mapping[str, Any], received: Sequence[str] = ()) -> list[tuple[
     return out
 
 
+def pin_owner(item: Mapping[str, Any]) -> str | None:
+    """Whose hash the pin is, among the files the index lists for the release: a sentence, or None
+    when safepip could not compare (the index was not asked, or did not answer)."""
+    version = item.get("version")
+    of_version = f" (version {version})" if version else ""
+    locked = item.get("locked_file")
+    if locked:
+        what = locked if locked.endswith(".whl") else f"the sdist, {locked}"
+        return f"the pin is the hash of {what}{of_version}."
+    if not item.get("release_checked"):
+        return None
+    release = " ".join(str(p) for p in (item.get("name"), version) if p)
+    several = len(item.get("expected") or []) > 1
+    subject = (
+        "none of the pinned hashes is the hash of any" if several else "the pinned hash is the hash of none"
+    )
+    return f"{subject} of the files the index offers pip for {release}."
+
+
 def aligned(pairs: Sequence[tuple[str, str]], indent: str = "  ", width: int = 16) -> list[str]:
     """The pairs as aligned plain-text lines: ``  pinned:          sha256 ...``."""
     return [f"{indent}{(label + ':') if label else '':<{width}} {text}" for label, text in pairs]

@@ -125,6 +125,9 @@ def summary(record: Mapping[str, Any]) -> str:
         for name, text in evidence.fields(item):
             label = name or label  # continuation lines (a second pinned hash) repeat the label
             lines.append(f"- {label}: {_code(text)}")
+        owner = evidence.pin_owner(item) if outcome == Outcome.STALE_PIN.value else None
+        if owner:
+            lines.append(f"- {_plain(owner[0].upper() + owner[1:])}")
     for note in record.get("notes") or []:
         lines += ["", f"> {_plain(note)}"]
     if outcome == Outcome.RECOVERED.value:

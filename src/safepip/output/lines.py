@@ -39,6 +39,17 @@ def evidence_lines(records: Sequence[Mismatch], history: Sequence[Attempt]) -> l
     return lines
 
 
+def _pin_owners(records: Sequence[Mismatch]) -> list[str]:
+    """For a stale-pin refusal: which published file each pin is the hash of, or that none is."""
+    out = []
+    for record in records:
+        owner = evidence.pin_owner(record.to_json())
+        if owner:
+            prefix = f"{record.label}: " if len(records) > 1 else ""
+            out.append(prefix + owner[0].upper() + owner[1:])
+    return out
+
+
 def attempt_detail(history: Sequence[Attempt]) -> None:
     """With pip's -v: the last pip run's command line, exit code and time."""
     if history and console.shown(Level.DETAIL):
@@ -56,8 +67,10 @@ def verdict(result: RunResult) -> None:
     outcome = result.verdict.outcome
     attempt_detail(history)
     # Every line of a verdict at its outcome's level: with -q a recovery still shows (as pip's
-    # warnings do), refusals always show, since they explain a non-zero exit code.
-    tell = partial(say, level=_LEVELS[outcome.tone])
+    # warnings do), refusals always show, since they explain a non-zero exit code, and so does where
+    # packages went when that is not where the user asked.
+    level = Level.NOTICE if outcome is Outcome.IN_FRESH_VENV else _LEVELS[outcome.tone]
+    tell = partial(say, level=level)
     evidence_of = result.verdict.evidence
     if outcome is Outcome.OK:
         return
@@ -66,6 +79,13 @@ def verdict(result: RunResult) -> None:
         what = problems(first) if first else ""
         tell(
             f"recovered: {what}. Fixed by {history[-1].rung.value} ({runs} pip runs, {result.seconds:.1f}s)."
+        )
+    elif outcome is Outcome.IN_FRESH_VENV:
+        code = int(result.verdict.exit_code)
+        tell(
+            f"installed, but into a fresh virtualenv at {result.fresh_venv}, not into {result.python} "
+            f"({runs} pip runs, {result.seconds:.1f}s); exit {code}"
+            + (" (--safepip-venv-ok / SAFEPIP_VENV_OK=1 makes that 0)." if code else " as venv-ok asks.")
         )
     elif outcome is Outcome.PIP_FAILED:
         if runs > 1:
@@ -83,6 +103,7 @@ def verdict(result: RunResult) -> None:
                     f"({evidence_of[0].locked_file}), and pip cannot be steered to it here.",
                     "pip received exactly the index's file, which the lock does not name (nothing was "
                     "installed).",
+                    *_pin_owners(evidence_of),
                     *evidence_lines(evidence_of, history),
                     "Re-lock with hashes for every file of the release (pip-compile --generate-hashes, "
                     "uv pip compile --generate-hashes), or install the locked file explicitly.",
@@ -95,6 +116,7 @@ def verdict(result: RunResult) -> None:
                 [
                     "refusing: the requirements pin hashes that are not the file the index publishes.",
                     "pip received exactly the index's file, so no retry can help (nothing was installed).",
+                    *_pin_owners(evidence_of),
                     *evidence_lines(evidence_of, history),
                     evidence.explain(evidence_of[0], Cause.STALE_PIN)[1],
                 ]
@@ -117,6 +139,8 @@ def verdict(result: RunResult) -> None:
         reason = {
             "pip-case-bug": "pip compared hashes case-sensitively; upgrade pip to 24.2 or newer.",
             "local-file": "the local file does not match its pinned hash; no download can fix it.",
+            "rung-unusable": "the fresh virtualenv could not be used (see why below or above), and "
+            "every other remedy was tried.",
         }.get(result.verdict.detail, "every remedy was tried and pip still received mismatching bytes.")
         tell("\n".join([f"not recovered: {reason}", *evidence_lines(evidence_of, history)]))
     for line in result.notes:

@@ -79,6 +79,7 @@ def build(result: RunResult) -> dict[str, Any]:
                 "interrupted": attempt.interrupted,
                 "cache_bypassed": attempt.cache_bypassed,
                 "in_fresh_venv": attempt.in_fresh_venv,
+                "into_fresh_venv": attempt.into_fresh_venv,
                 "mismatches": _with_cause(attempt),
             }
             for number, attempt in enumerate(result.attempts, 1)

@@ -143,6 +143,17 @@ class PipCommandLine:
         values = [g.value for g in self.given if g.option == "--python" and g.before_command]
         return values[-1] if values else None
 
+    def without_python_option(self) -> list[str]:
+        """The command line minus pip's ``--python X``: for a pip too old to have the option (the
+        fresh-virtualenv rung's fallback, which installs into its own environment instead)."""
+        drop: set[int] = set()
+        for g in self.given:
+            if g.option == "--python" and g.before_command:
+                # `index` is where the value stands: the option's own word, or the one after it.
+                inline = self.args[g.index] != g.value
+                drop.update((g.index,) if inline else (g.index - 1, g.index))
+        return [arg for i, arg in enumerate(self.args) if i not in drop]
+
     def general_options(self, *, before_command: bool = False) -> list[str]:
         """The general options of the line (or of its part before the command), spelled out in full,
         for a probe that asks pip's own parser what they mean with pip's configuration."""

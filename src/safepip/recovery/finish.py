@@ -47,6 +47,11 @@ def finish(
         cut_short = surroundings.cut_short_note()
         if cut_short:
             notes.append(cut_short)
+    if verdict.outcome in (Outcome.TAMPERING, Outcome.NOT_RECOVERED):
+        # A mirror set in the target's own pip.conf is the user's configuration: say so, plainly.
+        site_config = surroundings.site_config_note()
+        if site_config:
+            notes.append(site_config)
     result = RunResult(
         command=tuple(line.args),
         python=target.python,

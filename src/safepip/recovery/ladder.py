@@ -34,7 +34,10 @@ def climb(rungs: Rungs) -> Verdict:
         if pending is not None:
             rungs.run(pending)
         last = history[-1]
-        decided = next_step(history, rungs.surroundings.context() if last.mismatches else Context())
+        context = (
+            rungs.surroundings.context() if last.mismatches else Context(venv_ok=rungs.job.settings.venv_ok)
+        )
+        decided = next_step(history, context)
         pending = decided if isinstance(decided, Rung) else None
         return decided
 

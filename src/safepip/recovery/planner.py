@@ -8,7 +8,8 @@ cheapest rung first:
 2. run pip again with ``--no-cache-dir``;
    (when the lock pins another file of the release, an sdist: steer pip to it with
    ``--no-binary <name>``, hash checking fully on)
-3. run pip from a fresh virtualenv with an up-to-date pip, ``--no-cache-dir``.
+3. run a fresh virtualenv's up-to-date pip, ``--no-cache-dir``, installing into the target (pip's
+   ``--python``); only where no such pip can run there, into the fresh virtualenv (exit 25).
 
 It stops early, without retrying, when the evidence says no rung can help: the pin is stale (pip
 got exactly the index's published file), or fresh downloads keep returning the same wrong bytes
@@ -32,8 +33,10 @@ class Context:
     user_no_cache: bool = False
     #: safepip knows where pip's cache is and may change it.
     cache_usable: bool = True
-    #: A fresh environment would fetch differently: the target has its own pip config or an old pip.
+    #: A fresh pip would fetch differently: the target's pip is older than 24.2 (hash comparison bugs).
     venv_could_differ: bool = False
+    #: Exit 0 rather than 25 when the packages went into a fresh virtualenv (the venv-ok setting).
+    venv_ok: bool = False
     max_plain_retries: int = 2
     #: safepip may add ``--no-binary <name>`` to reach a locked sdist (not when the user gave
     #: ``--only-binary``, which pip would then refuse).
@@ -67,7 +70,14 @@ def next_step(history: list[Attempt], context: Context) -> Rung | Verdict:
     first = len(history) == 1
     if last.interrupted:
         return Verdict(Outcome.INTERRUPTED, ExitCode.INTERRUPTED)
+    if not last.ran:
+        # The last rung could not run pip (safepip said why): nothing is left to try.
+        return Verdict(Outcome.NOT_RECOVERED, ExitCode.NOT_RECOVERED, tuple(last.mismatches), "rung-unusable")
     if last.exit_code == 0:
+        if last.into_fresh_venv:
+            # Done, but not where the user asked: a script must not carry on as if it were.
+            code = ExitCode.OK if context.venv_ok else ExitCode.INSTALLED_IN_FRESH_VENV
+            return Verdict(Outcome.IN_FRESH_VENV, code)
         return Verdict(Outcome.OK if first else Outcome.RECOVERED, ExitCode.OK)
     if not last.mismatches:
         # Not a hash mismatch (any more): pip's own failure, pip's own exit code, no retries.

@@ -7,14 +7,17 @@ reported, with what the index publishes (surroundings.py) and their causes (clas
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
+from safepip import trace
 from safepip.errors import ExitCode
 from safepip.logscan import incomplete
 from safepip.logscan.scan import scan_log
 from safepip.output.console import Level, say
 from safepip.pip import launch, probes
 from safepip.pip import log as piplog
+from safepip.pip.args import PipCommandLine, parse, truth
 from safepip.pip.runner import PipRun, run
 from safepip.pip.target import cannot_run
 from safepip.records import Attempt, Rung
@@ -84,46 +87,83 @@ class Rungs:
         return self._pip(Rung.NO_CACHE, self._args(no_cache=True), cache_bypassed=True)
 
     def fresh_venv(self) -> Attempt:
-        settings, line = self.job.settings, self.job.line
+        """A fresh pip, installing where the user asked; into the fresh virtualenv only where it cannot."""
+        settings, line, target = self.job.settings, self.job.line, self.job.target
         label = Path(line.value("--requirement") or "requirements").stem
         try:
             location = freshvenv.choose_location(settings.venv_path, settings.venv_dir, label)
             say(f"creating a fresh virtualenv at {location} (pip from virtualenv's bundle)")
-            python = freshvenv.create(Path(self.job.target.python), location)
+            venv = freshvenv.create(Path(target.install_python), location)
         except freshvenv.FreshVenvError as exc:
             say(str(exc))
-            return Attempt(
-                Rung.FRESH_VENV,
-                int(ExitCode.NOT_RECOVERED),
-                0.0,
-                self.history[-1].mismatches,
-                cache_bypassed=True,
-                in_fresh_venv=True,
-            )
+            return self._not_run()
         self.venv = location
-        attempt = self._pip(
-            Rung.FRESH_VENV,
-            self._args(no_cache=True),
-            cache_bypassed=True,
-            python=str(python),
-            in_fresh_venv=True,
-        )
-        installs_into_venv = (
-            line.command == "install"
-            and not any(line.value(o) for o in ("--target", "--prefix", "--root"))
-            and "--user" not in line.flags
-        )
-        if attempt.exit_code == 0 and installs_into_venv:
-            self.venv_kept = True
-            self.notes.append(
-                f"installed into the fresh virtualenv {location}, not into {self.job.target.python}. "
-                f"Activate it with: {freshvenv.activate_hint(location)}"
+        if venv.can_install_into_others:
+            # pip's own --python: the fresh pip runs under the target interpreter, so the packages go
+            # exactly where the target's pip would put them, with the target's configuration.
+            attempt = self._pip(
+                Rung.FRESH_VENV,
+                self._args(no_cache=True),
+                cache_bypassed=True,
+                python=str(venv.python),
+                in_fresh_venv=True,
+                install_into=None if line.value("--python") else target.install_python,
             )
-        else:
-            # Either it failed, or it only served as a clean pip (download/wheel/--target):
-            # nothing in it is worth keeping.
             self.remove_venv()
+            return attempt
+        return self._into_fresh_venv(venv)
+
+    def _into_fresh_venv(self, venv: freshvenv.FreshVenv) -> Attempt:
+        """The fallback: the fresh pip cannot install into the target, so it installs into its own
+        environment, which is kept only if packages went into it (exit 25 says so)."""
+        line, target = self.job.line, self.job.target
+        why = (
+            f"the fresh pip ({venv.pip_version() or 'unknown version'}) cannot install into "
+            f"{target.install_python}: that needs pip's --python, pip {probes.HAS_PYTHON_OPTION} or newer"
+        )
+        if (
+            "--user" in line.flags
+            or line.value("--root")
+            or truth(self.job.env.get("PIP_USER", ""))
+            or (self.job.env.get("PIP_ROOT"))
+        ):
+            # Another environment cannot stand in for these: --user is refused in a virtualenv, and
+            # --root would lay the files out by the fresh environment's own prefix.
+            self.notes.append(f"{why}, and --user/--root installs cannot go through another environment.")
+            self.remove_venv()
+            return self._not_run()
+        trace.event("fresh-venv-into-itself", pip=str(venv.pip_version()))
+        facts = self.surroundings.facts() if target.install_python == target.python else None
+        if facts is not None and facts.site_configs:
+            venv.adopt_site_config(facts.site_configs)
+        before = venv.installed()
+        # A --python of the user's own would be refused by this old pip: the packages go here instead.
+        args = self._args(no_cache=True, line=parse(line.without_python_option()))
+        attempt = self._pip(
+            Rung.FRESH_VENV, args, cache_bypassed=True, python=str(venv.python), in_fresh_venv=True
+        )
+        if attempt.exit_code == 0 and not attempt.interrupted and venv.installed() - before:
+            self.venv_kept = True
+            trace.event("fresh-venv-kept", location=str(venv.location), venv_ok=self.job.settings.venv_ok)
+            self.notes.append(
+                f"{why}. Activate the fresh virtualenv with: {freshvenv.activate_hint(venv.location)}"
+            )
+            return replace(attempt, into_fresh_venv=True)
+        # It failed, or it only served as a clean pip (download, wheel, --target, --dry-run): a kept
+        # environment is never an empty one.
+        self.remove_venv()
         return attempt
+
+    def _not_run(self) -> Attempt:
+        """The fresh-virtualenv rung could not run pip at all."""
+        return Attempt(
+            Rung.FRESH_VENV,
+            int(ExitCode.NOT_RECOVERED),
+            0.0,
+            self.history[-1].mismatches,
+            in_fresh_venv=True,
+            ran=False,
+        )
 
     def remove_venv(self) -> None:
         """Remove the fresh virtualenv unless the packages went into it (then it is the result)."""
@@ -133,12 +173,13 @@ class Rungs:
 
     # -- pip runs ---------------------------------------------------------------------------------
 
-    def _args(self, *, no_cache: bool) -> list[str]:
+    def _args(self, *, no_cache: bool, line: PipCommandLine | None = None) -> list[str]:
         """The user's command line plus what the ladder adds: ``--no-cache-dir``, ``--no-binary``.
 
-        Nothing is ever removed; these are the only options safepip adds besides ``--log``.
+        Nothing is ever removed; these are the only options safepip adds besides ``--log`` (and, for
+        the fresh virtualenv's pip, ``--python`` naming the target).
         """
-        line = self.job.line
+        line = line or self.job.line
         extra: list[str] = []
         if no_cache and not line.no_cache_dir:
             extra.append("--no-cache-dir")
@@ -151,13 +192,19 @@ class Rungs:
 
     def _pip(
         self, rung: Rung, args: list[str], *, cache_bypassed: bool, python: str | None = None,
-        in_fresh_venv: bool = False,
+        in_fresh_venv: bool = False, install_into: str | None = None,
     ) -> Attempt:  # fmt: skip
+        """One pip run; with `install_into`, pip's own ``--python`` first, so that it installs there."""
         python = python or self.job.target.python
         log = self.job.log_for(len(self.history) + 1)
-        argv = launch.pip_argv(python, piplog.with_log(self.job.line, args, log))
+        args = piplog.with_log(parse(args), args, log)
+        if install_into is not None:
+            # A general option: pip acts on --python only before the command name.
+            args = ["--python", install_into, *args]
+        argv = launch.pip_argv(python, args)
         try:
-            result = run(argv, self.job.env)
+            # With --python pip runs itself again under the target: interrupts go to that pip.
+            result = run(argv, self.job.env, relay=install_into is not None)
         except OSError as exc:
             raise cannot_run(python, exc) from exc
         return self.read(rung, result, log, cache_bypassed=cache_bypassed, in_fresh_venv=in_fresh_venv)

@@ -121,25 +121,35 @@ class Surroundings:
                 cache_usable=self.cache_usable,
                 venv_could_differ=self._venv_could_differ(),
                 can_steer=not line.values("--only-binary"),
+                venv_ok=self.job.settings.venv_ok,
             )
         elif self._context.cache_usable != self.cache_usable:
             self._context = replace(self._context, cache_usable=self.cache_usable)
         return self._context
 
     def _venv_could_differ(self) -> bool:
-        """Whether a fresh environment would fetch differently from the target one.
+        """Whether a fresh pip would fetch differently from the target's: its pip is older than 24.2,
+        whose hash comparison has bugs.
 
-        It does when the target carries its own pip configuration file (site config, which can
-        point pip at another index) or a pip older than 24.2, whose hash comparison has bugs.
+        Its configuration is no reason: the fresh pip runs with exactly the target's (site
+        ``pip.conf`` included), so a mirror configured there is the user's choice, and
+        `site_config_note` says so when it matters.
         """
         found = self.facts()
-        if found is None:
-            return False
-        if found.site_configs:
-            self.notes.append(f"the target environment has its own pip configuration in {found.prefix}")
-            return True
-        version = found.pip_version
+        version = found.pip_version if found else None
         return version is not None and version < probes.CASE_INSENSITIVE_HASHES
+
+    def site_config_note(self) -> str | None:
+        """For a refusal: the target's own pip configuration, which every pip run there obeys."""
+        found = self.facts()
+        if found is None or not found.site_configs:
+            return None
+        names = ", ".join(str(path) for path in found.site_configs)
+        return (
+            f"the target environment has its own pip configuration ({names}); every pip run there, "
+            "safepip's fresh one included, uses it. If it names the index or mirror that served these "
+            "bytes, fix it there (safepip doctor shows what it sets)."
+        )
 
     def cut_short_note(self) -> str | None:
         """Why repeated wrong bytes may be a cut-short download, when the target's pip cannot tell.
@@ -201,6 +211,9 @@ class Surroundings:
                 published_asked=True,
             )
         pinned = {digest.lower() for digest in record.expected}
+        # Every file of the release was compared with the pins: a refusal can name the one a pinned
+        # hash belongs to, or say that none does.
+        changes["release_checked"] = True
         for other in files:
             if other is not this and other.hashes.get(record.algorithm) in pinned:
                 changes["locked_file"] = other.filename
