@@ -86,7 +86,11 @@ def test_asking_the_index_decides_a_stale_pin(
     (item,) = data["mismatches"]
     assert item["decided"] is True and item["cause"] == "stale-pin"
     assert item["published_hash"] == sha256_file(wheels / ALPHA) and item["published_asked"] is True
+    assert item["release_checked"] is True and item["locked_file"] is None
     assert json_index.downloads(ALPHA) == downloads  # the index's pages were read, no file
+    text = safepip("diagnose", log, "--ask-index", "--", *json_index.pip_args(), env=safepip_env).stdout
+    assert "pin:             The pinned hash is the hash of none of the files the index offers" in text
+    assert "(asked the index through pip)" in text
 
 
 def test_asking_the_index_decides_a_damaged_download(

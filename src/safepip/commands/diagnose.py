@@ -127,8 +127,11 @@ def _asked(
 
 def _with_published(record: Mismatch, files: Sequence[index.PublishedFile]) -> Mismatch:
     """The record with the index's hash of its file, and the file of the release a pin names."""
+    if not files:
+        return record
     this = index.find(files, record.url, record.filename)
-    changes: dict[str, Any] = {}
+    # Every file of the release was compared with the pins: the pin's owner can be named, or none.
+    changes: dict[str, Any] = {"release_checked": True}
     if not record.published_comparable and this is not None and record.algorithm in this.hashes:
         changes.update(
             published_hash=this.hashes[record.algorithm],
@@ -139,7 +142,7 @@ def _with_published(record: Mismatch, files: Sequence[index.PublishedFile]) -> M
     other = next((f for f in files if f is not this and f.hashes.get(record.algorithm) in pinned), None)
     if other is not None:
         changes["locked_file"] = other.filename
-    return replace(record, **changes) if changes else record
+    return replace(record, **changes)
 
 
 # -- telling ----------------------------------------------------------------------------------------
@@ -197,6 +200,9 @@ def _as_text(records: list[Mismatch], out: TextIO) -> None:
             ("cause", f"{found['cause']}: {found['likely_cause']}"),
         ]
         if found["decided"]:
+            owner = evidence.pin_owner(record.to_json()) if found["cause"] == Cause.STALE_PIN.value else None
+            if owner:
+                pairs.append(("pin", owner[0].upper() + owner[1:]))
             pairs.append(("next step", found["next_step"]))
         else:
             pairs += [
