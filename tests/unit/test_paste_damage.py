@@ -163,8 +163,11 @@ def test_lookalikes_stay_lookalikes_under_damage(kind):
 
 @st.composite
 def _any_damages(draw: st.DrawFn) -> list[str]:
-    """Any kinds in any order, those no reader could undo too."""
-    return draw(st.lists(st.sampled_from(sorted(KINDS)), max_size=6))
+    """Any kinds in any order, those no reader could undo too; each once, and one terminal (a
+    terminal wraps, pastes its wrap as spaces or shows a cut window, not several of them)."""
+    names = draw(st.lists(st.sampled_from(sorted(KINDS)), max_size=6, unique=True))
+    terminals = [name for name in names if name in TERMINALS]
+    return [name for name in names if name not in TERMINALS or name == terminals[0]]
 
 
 def _consistent(found: dict, expected: list[dict]) -> bool:

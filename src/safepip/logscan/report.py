@@ -40,7 +40,9 @@ _EXPECTED = re.compile(
     rf"Expected\s+(?P<alg>{ALGORITHMS}|or)(?![0-9A-Za-z])\s*(?P<hex>[0-9a-fA-F]*)(?P<rest>.*)$"
 )
 _GOT = re.compile(r"Got(?:\s+(?P<hex>[0-9a-fA-F]*))?(?P<rest>(?:\s.*)?|[^0-9A-Za-z].*)$")
-# A line that only continues a digest: hex, then at most what a paste closes with (a backtick).
+# What a paste may put after a digest (a backtick, a quote, emphasis), and a line that only
+# continues a digest: hex, then at most that.
+_TRAILER = re.compile(r"[\s`'\"*]*$")
 _HEX_LINE = re.compile(r"(?P<hex>[0-9a-fA-F]+)(?P<rest>[\s`'\"*]*)$")
 # Lines that are neither pip's nor prose: separators of CI viewers, code fences, prefix-only lines.
 _SEPARATOR_CHARS = "-=_*~`|#"
@@ -238,12 +240,14 @@ class Report:
             assert self.group is not None
             if expected and expected.group("alg") == "or":
                 self.group.expected.append(self._digest(expected.group("hex"), expected.group("rest")))
-                return True
+                return self.group.expected[-1] != _BAD or self._end()
             if expected:
                 return self._start_group(expected)  # the group before lacks its Got: it stays incomplete
             if got:
                 rest = got.group("rest")
-                self.group.got = self._digest(got.group("hex") or "", rest)
+                self.group.got = self._digest(got.group("hex") or "", rest, more=True)
+                if self.group.got == _BAD:
+                    return self._end()
                 self.state = _BETWEEN
                 if rest[:1].isspace() and rest.strip():
                     if len(self.group.got) != HEX_LENGTH[self.group.algorithm]:
@@ -272,12 +276,16 @@ class Report:
         self.entry.groups.append(self.group)
         self.group.expected.append(self._digest(expected.group("hex"), expected.group("rest")))
         self.state = _DIGESTS
-        return True
+        # After what pip did not print, nothing can be placed: the next digests may be another file's.
+        return self.group.expected[-1] != _BAD or self._end()
 
-    def _digest(self, hex_text: str, rest: str) -> str:
-        """A digest as read; `_open` says whether the next line may continue it."""
-        if rest[:1].isalnum():
-            return _BAD  # hex run into other letters: not a digest at all
+    def _digest(self, hex_text: str, rest: str, more: bool = False) -> str:
+        """A digest as read; `_open` says whether the next line may continue it. `more`: text may
+        follow it (a Got's line, where a chat client joined the next entry); elsewhere pip prints
+        nothing after a digest, and a line that goes on holds more than pip printed."""
+        if rest[:1].isalnum() or (not more and _TRAILER.match(rest) is None):
+            self._open = False
+            return _BAD  # hex run into other letters, or a line pip did not print: no digest
         assert self.group is not None
         self._open = not rest.strip() and len(hex_text) < HEX_LENGTH[self.group.algorithm]
         return hex_text
