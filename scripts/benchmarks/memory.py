@@ -1,5 +1,7 @@
-"""Memory: safepip's peak memory reading a 1 MB and a 100 MB pip log, and a log as big of reports
-that never end. It must stay flat, whatever the size of the log.
+"""Memory and speed of reading pip's output: safepip's peak memory reading a 1 MB and a 100 MB pip log,
+and a log as big of reports that never end (it must stay flat, whatever the size of the log); the
+time per MB of reading the 100 MB log (the live path: pip's own --log file) and of the report reader
+on every captured pip output of tests/data/pip-outputs (reports, one after another).
 """
 
 from __future__ import annotations
@@ -12,7 +14,9 @@ from typing import Any
 
 from benchmarks.figures import Report
 from benchmarks.lab import HEAD, Lab
-from benchmarks.sizes import human
+from benchmarks.sizes import MB, human
+
+CAPTURED = Path(__file__).resolve().parents[2] / "tests" / "data" / "pip-outputs"
 
 _MEMORY_PROBE = r"""
 import json, sys, time
@@ -32,14 +36,39 @@ path = Path(sys.argv[1])
 if high_water() is None:
     import tracemalloc
     tracemalloc.start()
-start = time.perf_counter()
+start, cpu = time.perf_counter(), time.process_time()
 found = scan_log(path).mismatches
-seconds = time.perf_counter() - start
+seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
 if high_water() is not None:
     peak, how = high_water(), "peak RSS"
 else:
     peak, how = tracemalloc.get_traced_memory()[1], "peak Python allocations"
-print(json.dumps({"peak": peak, "how": how, "found": len(found), "seconds": seconds}))
+print(json.dumps({"peak": peak, "how": how, "found": len(found), "seconds": seconds, "cpu": cpu}))
+"""
+
+# The reader on real pip output dense with reports: each captured file's text (after its `# `
+# header), read whole; the best of a few rounds of processor time (other processes on the machine
+# do not count).
+_DETECTOR_PROBE = r"""
+import json, sys, time
+from pathlib import Path
+from safepip.logscan.mismatches import detect
+
+bodies = []
+for path in sorted(Path(sys.argv[1]).glob("*.txt")):
+    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    header = 0
+    while header < len(lines) and lines[header].startswith("# "):
+        header += 1
+    bodies.append(lines[header:])
+size = sum(len(line.encode("utf-8")) for body in bodies for line in body)
+best = None
+for _ in range(int(sys.argv[2])):
+    start = time.process_time()
+    records = sum(len(detect(body)) for body in bodies)
+    seconds = time.process_time() - start
+    best = seconds if best is None else min(best, seconds)
+print(json.dumps({"files": len(bodies), "bytes": size, "cpu": best, "records": records}))
 """
 
 
@@ -104,6 +133,24 @@ def memory(lab: Lab, report: Report) -> None:
         peaks[label] = json.loads(proc.stdout)
         assert peaks[label]["found"] == mismatches, peaks[label]
         path.unlink()
+    big_log = peaks["big"]
+    report.add(
+        f"reading pip's log ({human(big)} --log file): processor time per MB",
+        f"{big_log['cpu'] * 1000 / (big / MB):.1f} ms ({big_log['cpu']:.2f} s)",
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", _DETECTOR_PROBE, str(CAPTURED), "3" if lab.args.smoke else "15"],
+        capture_output=True,
+        text=True,
+        env=lab.probe_env,
+    )
+    assert proc.returncode == 0, proc.stderr
+    corpus = json.loads(proc.stdout)
+    report.add(
+        "reading pip's report (every captured pip output): processor time per MB",
+        f"{corpus['cpu'] * 1000 / (corpus['bytes'] / MB):.1f} ms ({corpus['files']} files, "
+        f"{human(corpus['bytes'])}, {corpus['records']} records)",
+    )
     for label, what in (("big", "log"), ("hostile", "log of endless reports")):
         ratio = peaks[label]["peak"] / peaks["small"]["peak"]
         report.add(

@@ -51,6 +51,8 @@ FIGURES = (
     "fresh virtualenv: safepip's",
     "fresh virtualenv: downloads while creating it",
     "memory: peak",
+    "reading pip's log (",
+    "reading pip's report (every captured pip output)",
 )
 
 

@@ -90,3 +90,17 @@ def test_file_names_are_read_as_pathlib_reads_them(path):
 
     url = "https://files.example.org/" + path
     assert file_name(url) == PurePosixPath(unquote(urlsplit(url).path)).name
+
+
+def test_lines_a_relay_says_go_on_are_joined_in_bounded_memory():
+    # GitLab flags a line that goes on with the one before ("00O+"): joined again, but never past a
+    # line's bound, however many such lines come.
+    def endless() -> Iterator[str]:
+        yield "2025-12-18T10:11:12.000000Z 00O " + HEAD
+        for n in range(100_000):
+            yield f"2025-12-18T10:11:12.{n:06d}Z 00O+" + "x" * 100
+
+    peak, found = peak_bytes(endless())
+
+    assert found == []
+    assert peak < 2 * 1024 * 1024  # the text seen was 13 MB

@@ -5,15 +5,18 @@ lines, the GitHub job summary, ``safepip diagnose``. Each medium lays the pairs 
 they say is decided here, once. It reads the JSON form of a record (records.Mismatch.to_json), which
 is also what the run report and the history log keep.
 
-`explain` says, for each cause, the likely story and the next step, in plain sentences.
+`explain` says, for each cause, the likely story and the next step, in plain sentences;
+`open_cause`, where the text cannot decide the cause, the causes it may be, the one step that tells
+them apart and what to do after each result.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
-from safepip.logscan.mismatches import EMPTY_SHA256
+from safepip.logscan.digests import EMPTY_SHA256
 from safepip.records import Cause, Mismatch
 
 
@@ -127,4 +130,105 @@ def explain(record: Mismatch, cause: Cause) -> tuple[str, str]:
         "from nor the index's own hash.",
         "Retry once without the cache (pip install --no-cache-dir ...): if the same hash comes back, "
         "the pin is stale (re-lock); if it changes, the download is unreliable.",
+    )
+
+
+@dataclass(frozen=True)
+class OpenCause:
+    """A mismatch whose cause the text cannot decide: what it may be, and how to find out."""
+
+    #: Why the text cannot tell, in a sentence.
+    why: str
+    #: Every cause the text is consistent with, most common first.
+    causes: tuple[Cause, ...]
+    #: The one step that tells them apart.
+    test: str
+    #: What each result of that step means, and what to do then: (result, meaning and remedy).
+    outcomes: tuple[tuple[str, str], ...]
+
+
+_TEST = (
+    "Run the same pip command again with --no-cache-dir: pip fetches the file afresh and neither "
+    "reads nor writes its cache."
+)
+_RELOCK = (
+    "re-lock with hashes for every file of the release (pip-compile --generate-hashes, pipenv lock, "
+    "poetry lock, uv pip compile --generate-hashes)"
+)
+
+
+def open_cause(record: Mismatch, cause: Cause) -> OpenCause | None:
+    """Where the text cannot tell why the bytes were wrong: the possible causes, the one command that
+    tells them apart and what to do after each of its results. None where `cause` is decided.
+
+    `explain` gives one story and one step; for these records any one of them could be wrong
+    (``--no-cache-dir`` cannot help a stale pin, re-locking cannot help a damaged download), so
+    ``safepip diagnose`` shows this instead. On a JSON index pip prints no hash of the index's, and
+    then a stale pin prints exactly like a damaged file.
+    """
+    if cause in (Cause.PIP_CASE_BUG, Cause.LOCAL_FILE, Cause.STALE_PIN, Cause.OTHER_FILE_PINNED):
+        return None
+    damaged: tuple[Cause, ...] = {
+        True: (Cause.CACHE,),
+        False: (Cause.TRANSIT,),
+        None: (Cause.CACHE, Cause.TRANSIT),
+    }[record.from_cache]
+    if record.published_comparable:
+        if record.from_cache is not None:
+            return None  # the bytes are not the published file, and the log says where they came from
+        why = (
+            'The bytes are not the file the index publishes, but the log shows neither a "Using '
+            'cached" nor a "Downloading" line for it, so not whether they came from pip\'s cache.'
+        )
+        same = (
+            "a mirror or proxy keeps serving bytes the index does not publish: do not install them; "
+            "check the mirror, the proxy, or both."
+        )
+    else:
+        if record.got.lower() == EMPTY_SHA256:
+            return None  # nothing arrived: no index publishes an empty file
+        unseen = (
+            f"the index's hash in the log is {record.published_algorithm}, which cannot be compared "
+            f"with the pinned {record.algorithm} hashes"
+            if record.published_hash
+            else "the log holds no hash of the index's (a JSON index, PyPI's among them, sends it apart "
+            "from the link)"
+        )
+        where = {
+            True: "pip used its cached copy",
+            False: "pip downloaded the file",
+            None: "the log does not show where the bytes came from",
+        }[record.from_cache]
+        why = (
+            "The log cannot tell a stale pin from damaged bytes, which print exactly alike: "
+            f"{where}, and {unseen}."
+        )
+        damaged = (Cause.STALE_PIN, *damaged)
+        same = (
+            f"the index serves exactly these bytes: the pin is stale, or names another file of the "
+            f"release; {_RELOCK}. A mirror or proxy that always sends the same wrong bytes looks the "
+            "same, so first check that the index publishes the received hash (safepip diagnose "
+            "--ask-index asks it, through your pip configuration)."
+        )
+    if Cause.CACHE in damaged:
+        succeeds = (
+            "the copy in pip's cache (or that one download) was damaged: remove it (run the "
+            "command through safepip, which moves just that entry aside, or pip cache purge), "
+            "then install as usual."
+        )
+    else:
+        succeeds = "that download was damaged on its way; nothing else to fix."
+    return OpenCause(
+        why=why,
+        causes=damaged,
+        test=_TEST,
+        outcomes=(
+            ("it succeeds", succeeds),
+            ("same hash", same),
+            (
+                "another hash",
+                "downloads keep arriving damaged (the network, a proxy or the mirror): retry, and "
+                "check what stands between pip and the index.",
+            ),
+        ),
     )
