@@ -17,7 +17,7 @@ from dataclasses import asdict, dataclass, field
 from enum import Enum
 from typing import Any
 
-from safepip.logscan.text import file_name
+from safepip.urls import file_name
 
 
 @dataclass(frozen=True)

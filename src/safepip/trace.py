@@ -9,7 +9,7 @@ Nothing else changes when it is set: a record is written with one ``write`` in a
 several safepip processes can share the file), errors writing it are ignored, and nothing is ever
 read back. Without the variable, every call here returns at once. It is not a user setting.
 
-Credentials are masked in it as everywhere else safepip writes (output/redact.py): a trace is a file
+Credentials are masked in it as everywhere else safepip writes (redact.py): a trace is a file
 on disk too. Masking is the same for every command line, so the promise checker still compares the
 user's with pip's, option by option.
 """
@@ -41,7 +41,7 @@ def event(kind: str, **data: Any) -> None:
         return
     import json  # only when tracing: json is not needed on pip's normal path
 
-    from safepip.output import redact
+    from safepip import redact
 
     masked = {
         key: redact.argv(value) if isinstance(value, list) else redact.data(value)

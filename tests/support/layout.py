@@ -48,9 +48,9 @@ BOUNDARIES = {
     # Everything after a first pip run that failed.
     "safepip.watch": {"safepip.recovery.finish", "safepip.recovery.early"},
     # Only when SAFEPIP_TRACE is set.
-    "safepip.trace": {"json", "safepip.output.redact"},
+    "safepip.trace": {"json", "safepip.redact"},
     # Only for a line that holds a URL's user part ("@"), to mask its credentials.
-    "safepip.output.console": {"safepip.output.redact"},
+    "safepip.output.console": {"safepip.redact"},
     # Windows, and unusual temporary folders.
     "safepip.pip.target": {"shutil"},
     "safepip.pip.runner": {"subprocess", "tempfile", "shutil"},

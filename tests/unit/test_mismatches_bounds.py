@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from safepip.logscan import mismatches as detector
 from safepip.logscan.mismatches import detect
-from safepip.logscan.text import file_name
+from safepip.urls import file_name
 
 HEAD = (
     "ERROR: THESE PACKAGES DO NOT MATCH THE HASHES FROM THE REQUIREMENTS FILE. If you have updated "
@@ -85,7 +85,7 @@ def test_the_latest_line_about_a_file_says_where_its_bytes_came_from():
 
 @given(st.text(alphabet="/.a%2F?#", max_size=12))
 def test_file_names_are_read_as_pathlib_reads_them(path):
-    # logtext.file_name avoids pathlib (which interns every name it sees), and must agree with it.
+    # urls.file_name avoids pathlib (which interns every name it sees), and must agree with it.
     from urllib.parse import unquote
 
     url = "https://files.example.org/" + path

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from safepip.output import redact
+from safepip import redact
 
 
 @pytest.mark.parametrize(

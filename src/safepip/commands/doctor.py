@@ -25,9 +25,9 @@ from typing import Any, TextIO
 
 from packaging.version import InvalidVersion, Version
 
+from safepip import redact
 from safepip.config.settings import Settings
 from safepip.errors import ExitCode, TargetUnusable
-from safepip.output import redact
 from safepip.output.console import paint, wants_color
 from safepip.pip import args as pipargs
 from safepip.pip import caching, probes, target

@@ -25,8 +25,9 @@ from packaging.version import InvalidVersion, Version
 
 from safepip.logscan.digests import ALGORITHMS, HEX_LENGTH, is_digest
 from safepip.logscan.report import Entry, Group
-from safepip.logscan.text import file_name, parses_as_url, without_viewer_links
+from safepip.logscan.text import without_viewer_links
 from safepip.records import Mismatch
+from safepip.urls import file_name, parses_as_url
 
 _FRAGMENT = re.compile(rf"[#&](?P<alg>{ALGORITHMS})=(?P<hex>[^&#\s]*)")
 # A fragment cut before its "=": "...whl#sha25".

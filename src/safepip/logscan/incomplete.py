@@ -16,7 +16,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator
 
-from safepip.logscan.text import DOWNLOADING, file_name
+from safepip.logscan.text import DOWNLOADING
+from safepip.urls import file_name
 
 # The console shows "error: incomplete-download"; pip's --log file shows the exception's repr.
 _ERROR = re.compile(r"^(?:error: incomplete-download\b|ERROR: <IncompleteDownloadError\b)")

@@ -22,8 +22,9 @@ from collections.abc import Iterable
 from safepip.logscan import entries
 from safepip.logscan.digests import EMPTY_SHA256, HEX_LENGTH
 from safepip.logscan.report import Report, start
-from safepip.logscan.text import clean_lines, file_name
+from safepip.logscan.text import clean_lines
 from safepip.records import Mismatch
+from safepip.urls import file_name
 
 __all__ = ["EMPTY_SHA256", "HEX_LENGTH", "detect", "detect_clean", "detect_text"]
 

@@ -18,7 +18,6 @@ import io
 import re
 from collections.abc import Iterable, Iterator
 from typing import BinaryIO, TextIO
-from urllib.parse import unquote, urlsplit
 
 # A single line longer than this is not pip output worth reading (minified JSON, binary junk); cutting
 # it keeps memory flat on hostile input while leaving every real pip line intact.
@@ -147,23 +146,3 @@ def decoded(stream: BinaryIO) -> io.TextIOWrapper:
         if not any(start[high : high + 8 : 2]):
             encoding = "utf-16"
     return io.TextIOWrapper(stream, encoding=encoding, errors="replace", newline="")
-
-
-def parses_as_url(text: str) -> bool:
-    """Whether `text` splits as a URL at all (a log garbled or cut inside one may not)."""
-    try:
-        urlsplit(text)
-    except ValueError:  # an unbalanced "[" (an IPv6 literal cut short), a bad port
-        return False
-    return True
-
-
-def file_name(url: str) -> str:
-    """The last path segment of a URL (or a bare file name) as pip printed it, unquoted.
-
-    Of the text before any ``?``/``#`` when it does not parse as a URL, so text from a pasted log
-    can never make it fail. PurePosixPath(path).name, without pathlib interning every file name a
-    long log mentions.
-    """
-    path = urlsplit(url).path if parses_as_url(url) else url.split("?", 1)[0].split("#", 1)[0]
-    return next((part for part in reversed(unquote(path).split("/")) if part not in ("", ".")), "")

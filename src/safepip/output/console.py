@@ -6,7 +6,7 @@ for the stream: on a terminal yes, piped no, ``NO_COLOR`` never, ``FORCE_COLOR``
 wins when both are set, as in CPython's own colouring), and pip's ``--no-color`` also turns it off.
 
 Text from outside (a pasted log, pip's output, a file name a mirror chose) is made safe to print
-first (`printable`), and credentials in URLs are masked as pip masks them (output/redact.py, imported
+first (`printable`), and credentials in URLs are masked as pip masks them (redact.py, imported
 only for a line that could hold one). On the normal path: os, sys and enum only.
 """
 
@@ -122,7 +122,7 @@ def say(message: str, *, stream: TextIO | None = None, level: Level = Level.INFO
     if not shown(level):
         return
     if "@" in message:
-        from safepip.output import redact  # only a line with a URL's user part pays for it
+        from safepip import redact  # only a line with a URL's user part pays for it
 
         message = redact.text(message)
     out = stream if stream is not None else sys.stderr

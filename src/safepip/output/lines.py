@@ -10,7 +10,8 @@ import shlex
 from collections.abc import Sequence
 from functools import partial
 
-from safepip.output import console, evidence, redact
+from safepip import redact
+from safepip.output import console, evidence
 from safepip.output.console import Level, say
 from safepip.pip import launch
 from safepip.records import Attempt, Cause, Mismatch, Outcome, Rung, RunResult

@@ -22,8 +22,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from safepip import __version__
-from safepip.output import files, github, historylog, redact
+from safepip import __version__, redact
+from safepip.output import files, github, historylog
 from safepip.output.console import Level, say
 from safepip.pip import launch
 from safepip.pip.args import parse

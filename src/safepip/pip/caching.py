@@ -21,7 +21,7 @@ import subprocess
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
-from safepip.output import redact
+from safepip import redact
 from safepip.pip import launch
 from safepip.pip.probes import capture
 

@@ -26,7 +26,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from safepip.output import files, redact
+from safepip import redact
+from safepip.output import files
 
 MANIFEST = "safepip-quarantine.json"
 SCHEMA = "safepip-quarantine/2"
