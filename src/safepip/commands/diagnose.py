@@ -21,7 +21,6 @@ import json
 import os
 import sys
 from collections.abc import Mapping, Sequence
-from dataclasses import replace
 from typing import Any, TextIO
 
 from safepip.config.settings import Settings
@@ -121,28 +120,8 @@ def _asked(
                     f"{record.name} {record.version}: the index, as the pip of {chosen.python} sees it, "
                     "lists no file of this release (or pip could not reach it)."
                 )
-        out.append(_with_published(record, releases[key] or []))
+        out.append(index.with_release(record, releases[key] or []))
     return out, notes
-
-
-def _with_published(record: Mismatch, files: Sequence[index.PublishedFile]) -> Mismatch:
-    """The record with the index's hash of its file, and the file of the release a pin names."""
-    if not files:
-        return record
-    this = index.find(files, record.url, record.filename)
-    # Every file of the release was compared with the pins: the pin's owner can be named, or none.
-    changes: dict[str, Any] = {"release_checked": True}
-    if not record.published_comparable and this is not None and record.algorithm in this.hashes:
-        changes.update(
-            published_hash=this.hashes[record.algorithm],
-            published_algorithm=record.algorithm,
-            published_asked=True,
-        )
-    pinned = {digest.lower() for digest in record.expected}
-    other = next((f for f in files if f is not this and f.hashes.get(record.algorithm) in pinned), None)
-    if other is not None:
-        changes["locked_file"] = other.filename
-    return replace(record, **changes)
 
 
 # -- telling ----------------------------------------------------------------------------------------

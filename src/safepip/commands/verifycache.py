@@ -27,6 +27,7 @@ import json
 import os
 import sys
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -79,6 +80,25 @@ def _status(checked: cachecheck.Checked) -> str:
     if checked.stale_pin:
         return "stale-pin"
     return "good" if checked.verified else "length-only"
+
+
+@dataclass(frozen=True)
+class _Findings:
+    """What the check found and did, for either way of telling it."""
+
+    cache_dir: Path
+    lock: bool
+    checked: list[cachecheck.Checked]
+    moved: eviction.Eviction | None
+    still: list[cachecheck.Checked]
+    failures: list[str]
+    unchecked: str | None
+
+    def counts(self) -> dict[str, int]:
+        counts: dict[str, int] = {}
+        for item in self.checked:
+            counts[_status(item)] = counts.get(_status(item), 0) + 1
+        return counts
 
 
 def main(argv: Sequence[str], settings: Settings, stdout: TextIO | None = None) -> int:
@@ -154,64 +174,49 @@ def main(argv: Sequence[str], settings: Settings, stdout: TextIO | None = None) 
         code = ExitCode.CACHE_EVICTED
     else:
         code = ExitCode.OK
+    findings = _Findings(cache_dir, lock, checked, moved, still, failures, unchecked)
     if args.json:
-        data = _as_json(cache_dir, lock, checked, moved, still, failures, unchecked, int(code))
+        data = _as_json(findings, int(code))
         json.dump(data, out, indent=2)
         out.write("\n")
     else:
-        text = _as_text(args, cache_dir, lock, checked, moved, still, failures, unchecked)
+        text = _as_text(args, findings)
         out.write(printable(text, keep_newlines=True))
     return int(code)
 
 
-def _as_json(
-    cache_dir: Path | None,
-    lock: bool,
-    checked: list[cachecheck.Checked],
-    moved: eviction.Eviction | None,
-    still: list[cachecheck.Checked],
-    failures: list[str],
-    unchecked: str | None,
-    code: int,
-) -> dict[str, Any]:
-    counts: dict[str, int] = {}
-    for item in checked:
-        counts[_status(item)] = counts.get(_status(item), 0) + 1
+def _as_json(found: _Findings, code: int) -> dict[str, Any]:
+    moved = found.moved
     return {
         "schema": SCHEMA,
-        "cache_dir": str(cache_dir) if cache_dir else None,
-        "against": "lock" if lock else "index",
-        "checked": len(checked),
-        "counts": counts,
-        "files": [{**c.to_json(), "status": _status(c)} for c in checked],
+        "cache_dir": str(found.cache_dir),
+        "against": "lock" if found.lock else "index",
+        "checked": len(found.checked),
+        "counts": found.counts(),
+        "files": [{**c.to_json(), "status": _status(c)} for c in found.checked],
         "quarantine": str(moved.quarantine) if moved and moved.quarantine else None,
         "moved": [str(p) for p in moved.moved] if moved else [],
-        "still_in_cache": [c.to_json() for c in still],
-        "errors": failures,
-        "not_checked": unchecked,
+        "still_in_cache": [c.to_json() for c in found.still],
+        "errors": found.failures,
+        "not_checked": found.unchecked,
         "exit_code": code,
     }
 
 
-def _as_text(
-    args: argparse.Namespace,
-    cache_dir: Path | None,
-    lock: bool,
-    checked: list[cachecheck.Checked],
-    moved: eviction.Eviction | None,
-    still: list[cachecheck.Checked],
-    failures: list[str],
-    unchecked: str | None,
-) -> str:
-    against = "the lock's hashes and the index's" if lock else "what the index publishes"
-    lines = [f"pip's cache: {cache_dir or 'none'}"]
+def _as_text(args: argparse.Namespace, found: _Findings) -> str:
+    cache_dir, checked, moved, still, unchecked = (
+        found.cache_dir,
+        found.checked,
+        found.moved,
+        found.still,
+        found.unchecked,
+    )
+    against = "the lock's hashes and the index's" if found.lock else "what the index publishes"
+    lines = [f"pip's cache: {cache_dir}"]
     if unchecked:
         lines.append(f"not checked: {unchecked}.")
     if checked:
-        counts: dict[str, int] = {}
-        for item in checked:
-            counts[_status(item)] = counts.get(_status(item), 0) + 1
-        summary = ", ".join(f"{n} {status}" for status, n in sorted(counts.items()))
+        summary = ", ".join(f"{n} {status}" for status, n in sorted(found.counts().items()))
         lines.append(f"checked {len(checked)} cached file(s) against {against}: {summary}")
     for item in checked:
         status = _status(item)
@@ -221,7 +226,7 @@ def _as_text(
         if item.stale_pin:
             detail = "the index's own file, which the lock does not pin (a stale pin, not a corruption)"
         lines.append(f"  {status:<11} {item.label}: {detail}")
-        if item.bad and item.digest and cache_dir is not None:
+        if item.bad and item.digest:
             where = item.entry.record.relative_to(cache_dir)
             lines.append(f"              got {item.algorithm} {item.digest} (entry {where})")
     if moved and moved.quarantine:
@@ -234,7 +239,7 @@ def _as_text(
         lines.append(
             f"deleted {len(moved.pruned)} old quarantine folder(s) (two weeks, 512 MB at most): {names}"
         )
-    lines += [f"could not move them: {text}" for text in failures]
+    lines += [f"could not move them: {text}" for text in found.failures]
     if still:
         lines.append(
             f"{len(still)} corrupted file(s) still in pip's cache" + (" (--dry-run)" if args.dry_run else "")

@@ -33,8 +33,9 @@ from __future__ import annotations
 import json
 import subprocess
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import PurePosixPath
+from typing import Any
 
 from packaging.utils import (
     InvalidSdistFilename,
@@ -47,6 +48,7 @@ from packaging.version import InvalidVersion, Version
 
 from safepip.pip import launch, probes
 from safepip.pip.args import PipCommandLine
+from safepip.records import Mismatch
 
 MARKER = "safepip-index:"
 # Runs inside the target interpreter. argv: command; "1" to read the command's requirements (pip's
@@ -329,3 +331,25 @@ def find(files: Sequence[PublishedFile], url: str | None, filename: str | None) 
             if published.filename == filename or PurePosixPath(published.url).name == filename:
                 return published
     return None
+
+
+def with_release(record: Mismatch, files: Sequence[PublishedFile]) -> Mismatch:
+    """The record with what the index publishes for its release: the index's hash of its file where
+    pip's report showed none comparable, and the file a pinned hash belongs to, if any."""
+    if not files:
+        return record
+    this = find(files, record.url, record.filename)
+    # Every file of the release was compared with the pins: a refusal can name the one a pinned hash
+    # belongs to, or say that none does.
+    changes: dict[str, Any] = {"release_checked": True}
+    if not record.published_comparable and this is not None and record.algorithm in this.hashes:
+        changes.update(
+            published_hash=this.hashes[record.algorithm],
+            published_algorithm=record.algorithm,
+            published_asked=True,
+        )
+    pinned = {digest.lower() for digest in record.expected}
+    other = next((f for f in files if f is not this and f.hashes.get(record.algorithm) in pinned), None)
+    if other is not None:
+        changes["locked_file"] = other.filename
+    return replace(record, **changes)

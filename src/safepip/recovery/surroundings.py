@@ -238,23 +238,4 @@ class Surroundings:
         return not record.published_comparable or stale_looking
 
     def _with_facts(self, record: Mismatch) -> Mismatch:
-        files = self._releases.get((record.name or "", record.version or ""))
-        if not files:
-            return record
-        this = index.find(files, record.url, record.filename)
-        changes: dict[str, object] = {}
-        if not record.published_comparable and this is not None and record.algorithm in this.hashes:
-            changes.update(
-                published_hash=this.hashes[record.algorithm],
-                published_algorithm=record.algorithm,
-                published_asked=True,
-            )
-        pinned = {digest.lower() for digest in record.expected}
-        # Every file of the release was compared with the pins: a refusal can name the one a pinned
-        # hash belongs to, or say that none does.
-        changes["release_checked"] = True
-        for other in files:
-            if other is not this and other.hashes.get(record.algorithm) in pinned:
-                changes["locked_file"] = other.filename
-                break
-        return replace(record, **changes) if changes else record  # type: ignore[arg-type]
+        return index.with_release(record, self._releases.get((record.name or "", record.version or "")) or [])
