@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 
 from safepip.config.invocation import Invocation
+from safepip.errors import SafepipError
 from safepip.pip import launch
 from safepip.pip import log as piplog
 from safepip.pip.args import PipCommandLine
@@ -27,6 +28,8 @@ def watch(invocation: Invocation, line: PipCommandLine, target: Target, env: Map
     scratch = scratch_folder()
     try:
         log = piplog.for_run(line, env, scratch, 1)
+        if log.added and piplog.config_may_set_log(target.python, env):
+            log = piplog.for_run(line, env, scratch, 1, _log_from_config(line, target, env))
         try:
             first = run(launch.pip_argv(target.python, piplog.with_log(line, line.args, log)), env)
         except OSError as exc:
@@ -48,3 +51,15 @@ def watch(invocation: Invocation, line: PipCommandLine, target: Target, env: Map
         return finish(invocation, line, target, env, scratch, first, log, probe)
     finally:
         remove_scratch(scratch)
+
+
+def _log_from_config(line: PipCommandLine, target: Target, env: Mapping[str, str]) -> str | None:
+    """The log pip's configuration files set for this command line, as pip's own parser reads them
+    (sections, --isolated, PIP_CONFIG_FILE); None when none does or pip cannot say."""
+    from safepip.pip import probes  # the boundary: only where a configuration file has a log key
+
+    try:
+        options = probes.facts(target.python, env, probes.request(line)).options
+    except SafepipError:
+        return None
+    return options.log if options is not None else None

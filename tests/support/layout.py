@@ -46,7 +46,7 @@ BOUNDARIES = {
         "safepip.commands.quarantine",
     },
     # Everything after a first pip run that failed.
-    "safepip.watch": {"safepip.recovery.finish", "safepip.recovery.early"},
+    "safepip.watch": {"safepip.recovery.finish", "safepip.recovery.early", "safepip.pip.probes"},
     # Only when SAFEPIP_TRACE is set.
     "safepip.trace": {"json", "safepip.redact"},
     # Only for a line that holds a URL's user part ("@"), to mask its credentials.

@@ -35,7 +35,8 @@ def finish(
 ) -> int:
     """Everything after the first pip run; the exit code of the whole command."""
     started = time.monotonic() - first.duration
-    job = Job(target, line, env, invocation, scratch)
+    # A log pip's configuration set (no option added for it) is the log of every later run too.
+    job = Job(target, line, env, invocation, scratch, configured_log=None if log.added else log.path)
     surroundings = Surroundings(job, pinned_probe=pinned_probe)
     history: list[Attempt] = []
     rungs = Rungs(job, surroundings, history)

@@ -21,6 +21,8 @@ class Job:
     invocation: Invocation
     #: safepip's private scratch folder of this command (pip's log files), made before the first run.
     scratch: str
+    #: The log pip's configuration files set (pip/log.py), found before the first run; None if none.
+    configured_log: str | None = None
 
     @cached_property
     def settings(self) -> config.Settings:
@@ -30,4 +32,4 @@ class Job:
 
     def log_for(self, number: int) -> piplog.PipLog:
         """Where pip run number `number` logs to."""
-        return piplog.for_run(self.line, self.env, self.scratch, number)
+        return piplog.for_run(self.line, self.env, self.scratch, number, self.configured_log)
