@@ -91,3 +91,11 @@ def test_the_command_line_and_variables_win_over_the_configured_log(tmp_path):
     assert (chosen.path, chosen.added) == (configured, [])
     own = piplog.for_run(parse(["install", "x"]), {}, scratch, 2)
     assert own.added == ["--log", own.path] and own.path.startswith(scratch)
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs here")
+def test_a_fifo_named_as_the_configuration_is_not_waited_on(tmp_path):
+    fifo = tmp_path / "pip.conf"
+    os.mkfifo(fifo)
+    env = isolated_env(tmp_path, PIP_CONFIG_FILE=str(fifo))
+    assert not piplog.config_may_set_log(python_in(tmp_path), env)

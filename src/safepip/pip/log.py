@@ -85,11 +85,13 @@ def config_may_set_log(python: str, env: Mapping[str, str]) -> bool:
     section. A superset of pip's own rules (it ignores none of the files, nor --isolated): a yes
     costs only the question to pip, which decides; every file is tried (a stat when it is absent)."""
     for path in _config_candidates(python, env):
+        if not os.path.isfile(path):
+            continue  # absent (the usual case); a FIFO or a device would block or never end
         try:
             with open(path, encoding="utf-8", errors="replace") as handle:
                 text = handle.read(_CONFIG_READ)
         except OSError:
-            continue  # absent (the usual case), a folder, unreadable: pip reads nothing there either
+            continue  # unreadable: pip reads nothing there either
         for line in text.splitlines():
             cut = min((i for i in (line.find("="), line.find(":")) if i > 0), default=-1)
             if cut > 0 and line[:cut].strip().lstrip("-").lower().replace("_", "-") in _LOG_KEYS:
