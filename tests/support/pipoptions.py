@@ -35,7 +35,10 @@ _NEVER = "never added, removed or changed"
 HOW: dict[str, str] = {
     "--cache-dir": "the cache safepip evicts from: asked of pip's parser after a mismatch",
     "--no-cache-dir": "pip's cache off: retries need not add it, none is evicted",
-    "--log": "the last spelling given is the log safepip reads; without one safepip adds `--log`",
+    "--log": (
+        "the last spelling given is the log safepip reads; else the variable, else the configuration's "
+        "(pip's parser asked only when a file has a log key); without any safepip adds `--log`"
+    ),
     "--isolated": "exact word, as pip tests it: `PIP_*` variables then count for nothing",
     "--python": "pip acts on it before the command only; left on the line: the pip that would "
     "run runs, under X",
