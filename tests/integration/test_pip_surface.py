@@ -115,15 +115,20 @@ def test_the_last_of_pips_log_variables_is_read(
     assert "THESE PACKAGES DO NOT MATCH THE HASHES" in kept.read_text(encoding="utf-8")
 
 
+def with_pip_conf(tmp_path: Path, env: dict[str, str], text: str) -> dict[str, str]:
+    """`env` with a pip configuration file that holds `text`."""
+    conf = tmp_path / "pip.conf"
+    conf.write_text(text, encoding="utf-8")
+    return {**env, "PIP_CONFIG_FILE": str(conf)}
+
+
 @pytest.mark.parametrize("key", ["log", "log-file", "local_log"])
 def test_a_log_set_in_pips_configuration_keeps_every_run_of_a_recovery(
     key, tmp_path, target_venv, safepip_env, safepip, index, req, corrupted_entry
 ):
     # A command-line --log would win over the configuration: safepip must add none, and read pip's.
     kept = tmp_path / "configured.log"
-    conf = tmp_path / "pip.conf"
-    conf.write_text(f"[install]\n{key} = {kept}\n", encoding="utf-8")
-    env = {**safepip_env, "PIP_CONFIG_FILE": str(conf)}
+    env = with_pip_conf(tmp_path, safepip_env, f"[install]\n{key} = {kept}\n")
     result = safepip("install", *index.pip_args(), "-r", req, env=env)
     assert result.returncode == 0, result.stderr
     assert fixed_by(result) == "evict-and-retry"
@@ -138,9 +143,7 @@ def test_a_log_set_in_pips_configuration_is_written_by_a_run_that_goes_well(
 ):
     kept = tmp_path / "configured.log"
     kept.write_text("a line the user kept\n", encoding="utf-8")
-    conf = tmp_path / "pip.conf"
-    conf.write_text(f"[global]\nlog = {kept}\n", encoding="utf-8")
-    env = {**safepip_env, "PIP_CONFIG_FILE": str(conf)}
+    env = with_pip_conf(tmp_path, safepip_env, f"[global]\nlog = {kept}\n")
     result = safepip("install", *index.pip_args(), "-r", req, env=env)
     assert result.returncode == 0, result.stderr
     text = kept.read_text(encoding="utf-8")
@@ -153,9 +156,7 @@ def test_a_log_key_pip_does_not_read_changes_nothing(
 ):
     # The key is in a section no install reads: pip writes no log there, and safepip reads its own.
     ignored = tmp_path / "ignored.log"
-    conf = tmp_path / "pip.conf"
-    conf.write_text(f"[freeze]\nlog = {ignored}\n", encoding="utf-8")
-    env = {**safepip_env, "PIP_CONFIG_FILE": str(conf)}
+    env = with_pip_conf(tmp_path, safepip_env, f"[freeze]\nlog = {ignored}\n")
     result = safepip("install", *index.pip_args(), "-r", req, env=env)
     assert result.returncode == 0, result.stderr
     assert fixed_by(result) == "evict-and-retry"
