@@ -26,6 +26,7 @@ from tests.support.envs import installed, run, venv_bin
 from tests.support.index import PackageIndex
 from tests.support.invariants import pip_runs_of_one_safepip
 from tests.support.output import safepip_lines
+from tests.support.pipconf import bad_mirror_inside
 from tests.support.wheels import pinned_requirements, sha256_file
 
 from safepip.errors import ExitCode
@@ -293,28 +294,12 @@ def test_user_installs_are_not_sent_through_another_environment(
 # -- the target's own pip configuration (issue 12, item 5) --------------------------------------------
 
 
-def configure_a_bad_mirror_inside(python: Path, env: dict[str, str], tmp_path, index, bad_mirror, wheels):
-    """The user's pip.conf names the good index; the target's own pip.conf a mirror serving wrong
-    bytes, which plain pip in the target uses (site configuration wins over the user's)."""
-    env = dict(env)
-    del env["PIP_CONFIG_FILE"]
-    env["XDG_CONFIG_DIRS"] = str(tmp_path / "no-global-config")
-    user_config = Path(env["XDG_CONFIG_HOME"]) / "pip" / "pip.conf"
-    user_config.parent.mkdir(parents=True, exist_ok=True)
-    user_config.write_text(f"[global]\nindex-url = {index.url}\ntrusted-host = 127.0.0.1\n")
-    bad_mirror.add(wheels / ALPHA)
-    bad_mirror.set_fault(ALPHA, "corrupt_always")
-    site_config = python.parent.parent / ("pip.ini" if os.name == "nt" else "pip.conf")
-    site_config.write_text(f"[global]\nindex-url = {bad_mirror.url}\n")
-    return env, site_config
-
-
 def test_the_fresh_pip_keeps_the_targets_own_mirror(tmp_path, old, safepip, index, bad_mirror, wheels):
     # An old pip (23.2.1) could itself be the cause of repeated wrong bytes, so the fresh pip is
     # tried; it runs with the target's configuration and so asks the same mirror. No other index
     # hears of the package; the refusal names the configuration file.
     python, env = old
-    env, site_config = configure_a_bad_mirror_inside(python, env, tmp_path, index, bad_mirror, wheels)
+    env, site_config = bad_mirror_inside(python, env, tmp_path, index, bad_mirror, wheels / ALPHA)
     req = pinned_requirements(tmp_path / "requirements.txt", wheels, ALPHA)
 
     result = safepip("install", "-r", req, env=env)
@@ -332,8 +317,8 @@ def test_the_fresh_pip_keeps_the_targets_own_mirror(tmp_path, old, safepip, inde
 def test_a_fresh_venv_installing_into_itself_adopts_the_targets_configuration(
     tmp_path, target_venv, old_fresh_pip, safepip, index, bad_mirror, wheels
 ):
-    env, _site_config = configure_a_bad_mirror_inside(
-        target_venv, old_fresh_pip, tmp_path, index, bad_mirror, wheels
+    env, _site_config = bad_mirror_inside(
+        target_venv, old_fresh_pip, tmp_path, index, bad_mirror, wheels / ALPHA
     )
     bad_mirror.set_faults(ALPHA, ["corrupt_random", "corrupt_random", "corrupt_random", "good"])
     req = pinned_requirements(tmp_path / "requirements.txt", wheels, ALPHA)

@@ -19,6 +19,7 @@ from tests.support.envs import installed, run, venv_python
 from tests.support.index import corrupted
 from tests.support.invariants import pip_runs_of_one_safepip
 from tests.support.output import safepip_lines
+from tests.support.pipconf import with_pip_conf
 from tests.support.wheels import build_wheel, pinned_requirements
 
 from safepip.errors import ExitCode
@@ -113,13 +114,6 @@ def test_the_last_of_pips_log_variables_is_read(
     assert result.returncode == 0, result.stderr
     assert fixed_by(result) == "evict-and-retry"
     assert "THESE PACKAGES DO NOT MATCH THE HASHES" in kept.read_text(encoding="utf-8")
-
-
-def with_pip_conf(tmp_path: Path, env: dict[str, str], text: str) -> dict[str, str]:
-    """`env` with a pip configuration file that holds `text`."""
-    conf = tmp_path / "pip.conf"
-    conf.write_text(text, encoding="utf-8")
-    return {**env, "PIP_CONFIG_FILE": str(conf)}
 
 
 @pytest.mark.parametrize("key", ["log", "log-file", "local_log"])

@@ -10,6 +10,7 @@ import pytest
 from tests.support.cache import cache_body
 from tests.support.envs import installed, run
 from tests.support.output import safepip_lines
+from tests.support.pipconf import bad_mirror_inside
 from tests.support.recovered import assert_plain_pip_succeeds_after
 from tests.support.wheels import pinned_requirements, sha256_file
 
@@ -156,16 +157,9 @@ def test_a_bad_mirror_configured_inside_the_target_is_the_users_configuration(
     # The user's own configuration names the good index; the target environment's pip.conf
     # overrides it with a mirror that serves wrong bytes. That is the configuration plain pip uses
     # there: safepip does not route around it (no other index hears of the package), and says so.
-    env = dict(safepip_env)
-    del env["PIP_CONFIG_FILE"]
-    env["XDG_CONFIG_DIRS"] = str(tmp_path / "no-global-config")
-    user_config = Path(env["XDG_CONFIG_HOME"]) / "pip" / "pip.conf"
-    user_config.parent.mkdir(parents=True, exist_ok=True)
-    user_config.write_text(f"[global]\nindex-url = {index.url}\ntrusted-host = 127.0.0.1\n")
-    bad_mirror.add(wheels / ALPHA)
-    bad_mirror.set_fault(ALPHA, "corrupt_always")
-    site_config = Path(target_venv).parent.parent / "pip.conf"
-    site_config.write_text(f"[global]\nindex-url = {bad_mirror.url}\n")
+    env, site_config = bad_mirror_inside(
+        target_venv, safepip_env, tmp_path, index, bad_mirror, wheels / ALPHA
+    )
     req = pinned_requirements(tmp_path / "requirements.txt", wheels, ALPHA)
 
     result = safepip("install", "-r", req, env=env)
