@@ -67,13 +67,6 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _start_asking(python: str, line: pipargs.PipCommandLine) -> probes.Helper | None:
-    try:
-        return index.start(python, line, os.environ, index.LATER, read_requirements=False)
-    except (OSError, ValueError):
-        return None
-
-
 def _status(checked: cachecheck.Checked) -> str:
     if checked.bad:
         return "corrupted"
@@ -131,7 +124,7 @@ def main(argv: Sequence[str], settings: Settings, stdout: TextIO | None = None) 
             # Every entry is read once (its length checked against the record's), then the index is
             # asked about the projects the bodies name; an index that cannot answer leaves the rest
             # checked for length only. pip is imported and its session built while the cache is read.
-            asking = _start_asking(chosen.python, line)
+            asking = index.start(chosen.python, line, os.environ, index.LATER, read_requirements=False)
             surveyed = cachecheck.survey(cache_dir)
             releases = [(project, index.EVERY_VERSION) for project in surveyed.projects]
             facts = None

@@ -220,17 +220,20 @@ def start(
     releases: Iterable[tuple[str, str]] | str = (),
     *,
     read_requirements: bool = True,
-) -> probes.Helper:
+) -> probes.Helper | None:
     """Start the question (`answer` reads it): the command's pinned requirements (unless not
     `read_requirements`), and the files of `releases` ((name, version) pairs, a version
-    EVERY_VERSION for all, EVERY_PINNED, or LATER: then `send` gives them). OSError or ValueError
-    when it cannot start."""
+    EVERY_VERSION for all, EVERY_PINNED, or LATER: then `send` gives them). None when it cannot
+    start: then pip cannot answer, as when it fails."""
     wanted = releases if isinstance(releases, str) else _wanted(releases)
     flag = "1" if read_requirements else "0"
     argv = launch.python_argv(
         pip_python, _PROBE, [line.command or "install", flag, wanted, *_probe_args(line)]
     )
-    return probes.Helper(argv, env, timeout=PROBE_TIMEOUT, input_later=wanted == LATER)
+    try:
+        return probes.Helper(argv, env, timeout=PROBE_TIMEOUT, input_later=wanted == LATER)
+    except (OSError, ValueError):  # no such interpreter, a NUL in an argument
+        return None
 
 
 def _wanted(releases: Iterable[tuple[str, str]]) -> str:
@@ -305,11 +308,8 @@ def ask(
     read_requirements: bool = True,
 ) -> IndexFacts | None:
     """`start` and `answer` in one; None when pip could not answer."""
-    try:
-        helper = start(pip_python, line, env, releases, read_requirements=read_requirements)
-    except (OSError, ValueError):
-        return None
-    return answer(helper)
+    helper = start(pip_python, line, env, releases, read_requirements=read_requirements)
+    return None if helper is None else answer(helper)
 
 
 def release_files(

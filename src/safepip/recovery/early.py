@@ -41,7 +41,4 @@ def start(line: PipCommandLine, target: Target, env: Mapping[str, str], log: Pip
     """pip's answer about the pinned requirements, started; None when there is no need or it cannot."""
     if line.no_cache_dir or not mentions_mismatch(log):
         return None  # with --no-cache-dir there is no cache to check (surroundings.py asks later)
-    try:
-        return index.start(target.python, line, env, index.EVERY_PINNED)
-    except (OSError, ValueError):
-        return None
+    return index.start(target.python, line, env, index.EVERY_PINNED)

@@ -58,12 +58,7 @@ class Surroundings:
         self._started = True
         line = self.job.line
         if self._pinned_probe is None and self._ask_pinned and not line.no_cache_dir:
-            try:
-                self._pinned_probe = index.start(
-                    self.job.target.python, line, self.job.env, index.EVERY_PINNED
-                )
-            except (OSError, ValueError):
-                self._pinned_probe = None
+            self._pinned_probe = index.start(self.job.target.python, line, self.job.env, index.EVERY_PINNED)
         try:
             self._probe = probes.Probe(self.job.target.python, self.job.env, probes.request(line))
         except (OSError, ValueError):
