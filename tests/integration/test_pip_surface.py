@@ -157,6 +157,24 @@ def test_a_log_key_pip_does_not_read_changes_nothing(
     assert not ignored.exists()
 
 
+def test_a_user_log_under_isolated_is_not_pips_and_safepip_keeps_its_own(
+    tmp_path, target_venv, safepip_env, safepip, index, req, corrupted_entry
+):
+    # The look finds the key; pip's parser, asked then, says --isolated reads no user file: safepip
+    # must still give pip a log of its own, or the recovery is off.
+    ignored = tmp_path / "user.log"
+    env = dict(safepip_env)
+    del env["PIP_CONFIG_FILE"]
+    user_config = Path(env["XDG_CONFIG_HOME"]) / "pip" / "pip.conf"
+    user_config.parent.mkdir(parents=True, exist_ok=True)
+    user_config.write_text(f"[global]\nlog = {ignored}\n", encoding="utf-8")
+    cache = ["--cache-dir", env["PIP_CACHE_DIR"]]  # PIP_CACHE_DIR is ignored too
+    result = safepip("--isolated", *cache, "install", *index.pip_args(), "-r", req, env=env)
+    assert result.returncode == 0, result.stderr
+    assert fixed_by(result) == "evict-and-retry"
+    assert not ignored.exists()
+
+
 # -- pip's cache, whatever pip's verbosity ------------------------------------------------------------
 
 

@@ -87,3 +87,20 @@ def test_a_fifo_named_as_the_configuration_is_not_waited_on(tmp_path):
     os.mkfifo(fifo)
     env = isolated_env(tmp_path, PIP_CONFIG_FILE=str(fifo))
     assert not piplog.config_may_set_log(python_in(tmp_path), env)
+
+
+def test_a_file_in_the_current_folder_is_never_taken_for_pips_configuration(tmp_path, monkeypatch):
+    # With APPDATA, PROGRAMDATA and the rest unset, their places must not become relative paths that
+    # a hostile working folder could fill.
+    folder = tmp_path / "clone"
+    for relative in ("pip/pip.ini", "pip/pip.conf", "pip.conf", "pip.ini"):
+        (folder / relative).parent.mkdir(parents=True, exist_ok=True)
+        (folder / relative).write_text("[global]\nlog = planted.log\n", encoding="utf-8")
+    monkeypatch.chdir(folder)
+    env = isolated_env(tmp_path)
+    assert not piplog.config_may_set_log("python3", env)
+    # An interpreter named by a relative path does live there: its own file counts.
+    assert piplog.config_may_set_log(os.path.join("venv", "bin", "python"), env) is False
+    (folder / "venv").mkdir()
+    (folder / "venv" / "pip.conf").write_text("[global]\nlog = venv.log\n", encoding="utf-8")
+    assert piplog.config_may_set_log(os.path.join("venv", "bin", "python"), env)

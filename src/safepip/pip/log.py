@@ -121,7 +121,9 @@ def _config_candidates(python: str, env: Mapping[str, str]) -> list[str]:
     found += [join(env.get(name) or "", "pip", "pip.ini") for name in ("PROGRAMDATA", "ALLUSERSPROFILE")]
     # The environment's own file, in its prefix: a venv's or a POSIX Python's is above bin/, a
     # Windows Python's beside python.exe (Scripts\ in a venv).
-    for executable in dict.fromkeys((python, os.path.realpath(python))):
+    # A bare name ("python3") says nothing of where it lives: not a file of the current folder.
+    interpreters = (python, os.path.realpath(python)) if os.path.dirname(python) else ()
+    for executable in dict.fromkeys(interpreters):
         folder = os.path.dirname(executable)
         for prefix in (os.path.dirname(folder), folder):
             found += [join(prefix, "pip.conf"), join(prefix, "pip.ini")]
