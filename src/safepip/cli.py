@@ -73,6 +73,8 @@ def _guarded(args: list[str]) -> int:
             console.say("run again with --safepip-debug to see the traceback", level=console.Level.ERROR)
         return ExitCode.INTERNAL_ERROR
     finally:
+        # A helper (a probe, the index question) started and never read: none outlives safepip.
+        interrupts.stop_started()
         interrupts.restore(previous)
 
 

@@ -85,3 +85,40 @@ def start_run() -> dict[int, object]:
     """
     _first.clear()
     return take(STOPPING, _terminate)
+
+
+#: What safepip started besides pip and has not seen end (helpers: probes, the index question),
+#: each with the call that stops it, so that whatever ends safepip stops them too.
+_started: dict[int, Callable[[], object]] = {}
+
+
+def started(key: int, stop: Callable[[], object]) -> None:
+    """Record a helper before it starts: a signal that lands as it starts still finds it here."""
+    _started[key] = stop
+
+
+def ended(key: int) -> None:
+    _started.pop(key, None)
+
+
+def stop_started() -> None:
+    """Stop every helper still running (a signal or an error ended safepip before it read them)."""
+    while _started:
+        _key, stop = _started.popitem()
+        stop()
+
+
+class deferred:
+    """Ctrl-C and the stopping signals that land inside the block are taken as it ends, as if they
+    came then: for starting a child and recording it (`started`), which a signal must not split
+    (one that lands while Popen starts a child would leave it running, its pid unknown). The
+    child's own handlers and signal mask stay as they were."""
+
+    def __enter__(self) -> None:
+        self._late: list[int] = []
+        self._previous = take([signal.SIGINT, *STOPPING], lambda signum, _frame: self._late.append(signum))
+
+    def __exit__(self, *_exc: object) -> None:
+        restore(self._previous)
+        if self._late:
+            signal.raise_signal(self._late[0])  # to the handler that was there before

@@ -332,3 +332,40 @@ def test_every_interrupted_run_is_traced_once(tmp_path, safepip_argv, tmpdir_env
     (records,) = by_invocation(read_trace(Path(tmpdir_env["SAFEPIP_TRACE"]))).values()
     exits = [r for r in records if r["kind"] == "pip-exit"]
     assert [r["interrupted_by"] for r in exits] == [int(signal.SIGINT)]
+
+
+@pytest.mark.parametrize("helper", [1, 2])
+def test_a_sigterm_as_a_helper_starts_leaves_no_helper_behind(
+    helper, tmp_path, safepip_argv, tmpdir_env, target_venv, index, wheels
+):
+    # verify-cache starts two helpers before it reads either: the probe of pip's options, then the
+    # question to pip about the index (started early, so that pip is imported while the cache is
+    # read). A SIGTERM sent as either starts: none may outlive safepip, whenever the signal lands.
+    req = pinned_requirements(tmp_path / "requirements.txt", wheels, ALPHA)
+    warm_and_corrupt(tmp_path, tmpdir_env, target_venv, index, req)
+    started: list[subprocess.Popen[str]] = []
+    helpers: list[dict] = []
+    sent: list[int] = []
+
+    def on_record(record: dict) -> None:
+        if record["kind"] == "helper":
+            helpers.append(record)
+        if len(helpers) == helper and started and not sent:
+            started[0].send_signal(signal.SIGTERM)
+            sent.append(helper)
+
+    env = dict(tmpdir_env)
+    gate = TraceGate(tmp_path, Path(tmpdir_env["SAFEPIP_TRACE"]), on_record)
+    env["SAFEPIP_TRACE"] = str(gate.fifo)
+    try:
+        proc = start([*safepip_argv, "verify-cache", *index.pip_args()], env)
+        started.append(proc)
+        with running([proc]):
+            code, _out, err = finish(proc)
+            assert not job_alive(proc), "a helper outlived safepip"
+    finally:
+        gate.close()
+    assert sent, "safepip never started that helper"
+    assert code == 143, err
+    assert "Traceback" not in err
+    assert len(list(Path(tmpdir_env["PIP_CACHE_DIR"]).rglob("*.body"))) == 1  # nothing was moved

@@ -24,7 +24,7 @@ from typing import Any
 
 from packaging.version import InvalidVersion, Version
 
-from safepip import trace
+from safepip import interrupts, trace
 from safepip.errors import TargetUnusable
 from safepip.pip import launch, target
 from safepip.pip.args import PipCommandLine
@@ -192,17 +192,20 @@ class Helper:
         self.argv = list(argv)
         self._deadline = time.monotonic() + timeout
         self._done: subprocess.CompletedProcess[str] | None = None
-        self._process = subprocess.Popen(
-            self.argv,
-            env=child_env(env),
-            # With `input_later`, it starts now and reads its question when `send` gives it.
-            stdin=subprocess.PIPE if input_later else subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-            encoding="utf-8",
-            errors="replace",
-        )
+        with interrupts.deferred():
+            self._process = subprocess.Popen(
+                self.argv,
+                env=child_env(env),
+                # With `input_later`, it starts now and reads its question when `send` gives it.
+                stdin=subprocess.PIPE if input_later else subprocess.DEVNULL,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+                encoding="utf-8",
+                errors="replace",
+            )
+            # Whatever ends safepip from here on stops it too (cli.py), if it was not read by then.
+            interrupts.started(id(self), self.cancel)
 
     def send(self, text: str) -> None:
         """Give a helper started with `input_later` its input, all of it (its stdin is closed then)."""
@@ -225,10 +228,12 @@ class Helper:
                 self.cancel()
                 raise
             self._done = subprocess.CompletedProcess(self.argv, self._process.returncode, out, err)
+            interrupts.ended(id(self))
         return self._done
 
     def cancel(self) -> None:
         """Stop it if it still runs (its answer is no longer wanted); nothing once it was read."""
+        interrupts.ended(id(self))
         if self._done is not None:
             return
         if self._process.poll() is None:
