@@ -42,12 +42,9 @@ def watch(invocation: Invocation, line: PipCommandLine, target: Target, env: Map
 
         failed = first.exit_code != 0 and first.interrupted_by is None
         probe = early.start(line, target, env, log) if failed else None
-        try:
-            from safepip.recovery.finish import finish  # the boundary: what is left to do pays for it
-        except BaseException:
-            if probe is not None:
-                probe.cancel()  # a signal while importing: no helper outlives safepip
-            raise
+        # A signal while importing: cli.py stops the probe, as every helper not read.
+        from safepip.recovery.finish import finish  # the boundary: what is left to do pays for it
+
         return finish(invocation, line, target, env, scratch, first, log, probe)
     finally:
         remove_scratch(scratch)

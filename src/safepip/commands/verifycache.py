@@ -36,7 +36,7 @@ from safepip.config.settings import Settings
 from safepip.errors import ExitCode
 from safepip.output.console import printable
 from safepip.pip import args as pipargs
-from safepip.pip import index, probes, target
+from safepip.pip import index, target
 from safepip.recovery import cachecheck, eviction
 from safepip.recovery.job import Job
 from safepip.recovery.surroundings import Surroundings
@@ -106,7 +106,6 @@ def main(argv: Sequence[str], settings: Settings, stdout: TextIO | None = None) 
     lock = bool(args.requirement)
     job = Job(chosen, line, os.environ, Invocation(), scratch="")
     surroundings = Surroundings(job, ask_pinned=lock)
-    asking: probes.Helper | None = None
     try:
         cache_dir = surroundings.cache_dir()
         if cache_dir is None or not cache_dir.is_dir():
@@ -155,8 +154,6 @@ def main(argv: Sequence[str], settings: Settings, stdout: TextIO | None = None) 
                 failures.append(str(exc))
     finally:
         surroundings.stop()
-        if asking is not None:
-            asking.cancel()  # an error or a signal while reading the cache: no helper outlives us
     evicted = {c.entry.record for c in moved.found} if moved else set()
     still = [c for c in bad if c.entry.record not in evicted]
     if still:
