@@ -254,6 +254,36 @@ def test_a_signal_while_safepip_waits_for_the_cache_lock(
     assert leftovers(tmpdir_env) == []
 
 
+def sigterm_at(
+    tmp_path: Path, argv: list, env: dict[str, str], kind: str, nth: int, outlived: str
+) -> tuple[int, str, int]:
+    """Run safepip, its trace a TraceGate: a SIGTERM is sent the moment it writes its `nth` record
+    of `kind` (then it goes on at once, so the signal lands somewhere in what follows). Asserts that
+    the moment came and that nothing of its job outlived it; its exit code, stderr and pid."""
+    started: list[subprocess.Popen[str]] = []
+    seen: list[dict] = []
+    sent: list[str] = []
+
+    def on_record(record: dict) -> None:
+        if record["kind"] == kind:
+            seen.append(record)
+        if len(seen) == nth and started and not sent:
+            started[0].send_signal(signal.SIGTERM)
+            sent.append(kind)
+
+    gate = TraceGate(tmp_path, Path(env["SAFEPIP_TRACE"]), on_record)
+    try:
+        proc = start(argv, {**env, "SAFEPIP_TRACE": str(gate.fifo)})
+        started.append(proc)
+        with running([proc]):
+            code, _out, err = finish(proc)
+            assert not job_alive(proc), outlived
+    finally:
+        gate.close()
+    assert sent, "safepip never reached that moment"
+    return code, err, proc.pid
+
+
 @pytest.mark.parametrize("moment", ["evict", "pip"])
 def test_a_sigterm_as_safepip_starts_the_next_pip_run_leaves_no_pip_behind(
     moment, tmp_path, safepip_argv, tmpdir_env, target_venv, index, wheels
@@ -263,34 +293,13 @@ def test_a_sigterm_as_safepip_starts_the_next_pip_run_leaves_no_pip_behind(
     # the retry pip must not run on after safepip, nor leave its log behind.
     req = pinned_requirements(tmp_path / "requirements.txt", wheels, ALPHA)
     warm_and_corrupt(tmp_path, tmpdir_env, target_venv, index, req)
-    started: list[subprocess.Popen[str]] = []
-    pips: list[dict] = []
-    sent: list[str] = []
-
-    def on_record(record: dict) -> None:
-        if record["kind"] == "pip":
-            pips.append(record)
-        now = record["kind"] == "evict" if moment == "evict" else (record["kind"] == "pip" and len(pips) == 2)
-        if now and started and not sent:
-            started[0].send_signal(signal.SIGTERM)
-            sent.append(record["kind"])
-
-    env = dict(tmpdir_env)
-    gate = TraceGate(tmp_path, Path(tmpdir_env["SAFEPIP_TRACE"]), on_record)
-    env["SAFEPIP_TRACE"] = str(gate.fifo)
-    try:
-        proc = start([*safepip_argv, "install", *index.pip_args(), "-r", req], env)
-        started.append(proc)
-        with running([proc]):
-            code, _out, err = finish(proc)
-            assert not job_alive(proc), "the retry pip outlived safepip"
-    finally:
-        gate.close()
-    assert sent, "safepip never reached that moment"
+    kind, nth = ("evict", 1) if moment == "evict" else ("pip", 2)
+    argv = [*safepip_argv, "install", *index.pip_args(), "-r", req]
+    code, err, pid = sigterm_at(tmp_path, argv, tmpdir_env, kind, nth, "the retry pip outlived safepip")
     assert code == 143, err
     assert "alpha" not in installed(target_venv, tmpdir_env)
     assert folders_left(tmpdir_env) == []
-    exits = traced(Path(tmpdir_env["SAFEPIP_TRACE"]), "pip-exit", proc.pid)
+    exits = traced(Path(tmpdir_env["SAFEPIP_TRACE"]), "pip-exit", pid)
     assert len(exits) <= 2 and all(r["interrupted_by"] is not None for r in exits[1:])
 
 
@@ -343,29 +352,8 @@ def test_a_sigterm_as_a_helper_starts_leaves_no_helper_behind(
     # read). A SIGTERM sent as either starts: none may outlive safepip, whenever the signal lands.
     req = pinned_requirements(tmp_path / "requirements.txt", wheels, ALPHA)
     warm_and_corrupt(tmp_path, tmpdir_env, target_venv, index, req)
-    started: list[subprocess.Popen[str]] = []
-    helpers: list[dict] = []
-    sent: list[int] = []
-
-    def on_record(record: dict) -> None:
-        if record["kind"] == "helper":
-            helpers.append(record)
-        if len(helpers) == helper and started and not sent:
-            started[0].send_signal(signal.SIGTERM)
-            sent.append(helper)
-
-    env = dict(tmpdir_env)
-    gate = TraceGate(tmp_path, Path(tmpdir_env["SAFEPIP_TRACE"]), on_record)
-    env["SAFEPIP_TRACE"] = str(gate.fifo)
-    try:
-        proc = start([*safepip_argv, "verify-cache", *index.pip_args()], env)
-        started.append(proc)
-        with running([proc]):
-            code, _out, err = finish(proc)
-            assert not job_alive(proc), "a helper outlived safepip"
-    finally:
-        gate.close()
-    assert sent, "safepip never started that helper"
+    argv = [*safepip_argv, "verify-cache", *index.pip_args()]
+    code, err, _pid = sigterm_at(tmp_path, argv, tmpdir_env, "helper", helper, "a helper outlived safepip")
     assert code == 143, err
     assert "Traceback" not in err
     assert len(list(Path(tmpdir_env["PIP_CACHE_DIR"]).rglob("*.body"))) == 1  # nothing was moved
